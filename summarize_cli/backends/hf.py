@@ -1,0 +1,130 @@
+"""The transformers backend: AutoTokenizer + AutoModelForSeq2SeqLM and ``generate``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import GenerationError, ModelUnavailableError
+from ..types import GenerationSettings, ModelSpec
+
+# A tokenizer with no limit reports a huge sentinel instead of None.
+_NO_LIMIT = 1_000_000
+
+
+def quiet_transformers() -> None:
+    """Keep transformers' own progress bars and advice off the user's terminal."""
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+
+def unavailable_message(spec: ModelSpec, offline: bool, exc: Exception) -> str:
+    """Say why a model could not be loaded and how to get it."""
+    if spec.is_local:
+        return f"{spec.model} is not a valid model directory for {spec.role} ({spec.language}): {exc}"
+    if offline:
+        return (
+            f"model '{spec.model}' ({spec.role}, {spec.language}) is not in the local cache and the run is "
+            "offline; fetch it first with `summarize-cli models pull` while online"
+        )
+    return f"model '{spec.model}' ({spec.role}, {spec.language}) could not be loaded: {exc}"
+
+
+def load_pretrained(spec: ModelSpec, offline: bool) -> tuple[Any, Any]:
+    """Load tokenizer and model from a Hub id (into the normal cache) or a local directory.
+
+    No code from the model repository runs (``trust_remote_code`` stays off) and
+    safetensors weights are preferred where the repository has them.
+    """
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    kwargs: dict[str, Any] = {"revision": spec.revision, "local_files_only": offline, "trust_remote_code": False}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(spec.model, **kwargs)
+        model = AutoModelForSeq2SeqLM.from_pretrained(spec.model, **kwargs)
+    except (OSError, ValueError, KeyError, ImportError) as exc:
+        raise ModelUnavailableError(unavailable_message(spec, offline, exc)) from exc
+    return tokenizer, model
+
+
+def input_limit(tokenizer: Any, model_config: Any) -> int:
+    """The longest input the model reads: the tokenizer's limit and the model's positions, whichever is less."""
+    limits = [getattr(model_config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)]
+    usable = [int(x) for x in limits if isinstance(x, int) and 0 < x < _NO_LIMIT]
+    return min(usable) if usable else 512
+
+
+def tidy_output(text: str) -> str:
+    """Generated text with control characters dropped and whitespace collapsed."""
+    return " ".join("".join(ch for ch in text if ch.isprintable() or ch.isspace()).split())
+
+
+class TokenizerCounts:
+    """Token counting and unknown-token share, shared by every backend that uses an HF tokenizer."""
+
+    tokenizer: Any
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Token counts including the special tokens the tokenizer adds."""
+        if not texts:
+            return []
+        encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def unknown_share(self, texts: Sequence[str]) -> float:
+        """Share of the tokens of ``texts`` that map to the unknown token."""
+        unk = self.tokenizer.unk_token_id
+        encoded = self.tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)
+        ids = [i for row in encoded["input_ids"] for i in row]
+        if not ids or unk is None:
+            return 0.0
+        return sum(1 for i in ids if i == unk) / len(ids)
+
+
+class TransformersModel(TokenizerCounts):
+    """A seq2seq model run by transformers on one device."""
+
+    def __init__(self, spec: ModelSpec, device: str, offline: bool) -> None:
+        import torch
+
+        self.spec = spec
+        self.device = device
+        self.tokenizer, model = load_pretrained(spec, offline)
+        if device == "cuda":
+            model = model.half()
+        self.model = model.to(device).eval()
+        self.torch = torch
+        self._limit = input_limit(self.tokenizer, self.model.config)
+
+    @property
+    def name(self) -> str:
+        """The configured model id or path."""
+        return self.spec.model
+
+    @property
+    def max_input_tokens(self) -> int:
+        """The model's input limit in tokens."""
+        return self._limit
+
+    def generate(self, texts: Sequence[str], settings: GenerationSettings, prefix: str | None = None) -> list[str]:
+        """Generate for a batch; inputs over the limit are an error, never truncated."""
+        if not texts:
+            return []
+        inputs = [f"{prefix} {t}" if prefix else t for t in texts]
+        encoded = self.tokenizer(inputs, return_tensors="pt", padding=True, truncation=False, verbose=False)
+        if encoded["input_ids"].shape[1] > self._limit:
+            raise GenerationError(
+                f"{self.name}: an input of {encoded['input_ids'].shape[1]} tokens exceeds the limit of {self._limit}"
+            )
+        kwargs = settings.as_kwargs()
+        if "max_new_tokens" in kwargs:
+            kwargs.pop("max_length", None)
+        try:
+            with self.torch.inference_mode():
+                output = self.model.generate(**encoded.to(self.device), **kwargs)
+        except (RuntimeError, ValueError, IndexError) as exc:
+            raise GenerationError(f"{self.name}: generation failed: {exc}") from exc
+        decoded: list[str] = self.tokenizer.batch_decode(output, skip_special_tokens=True)
+        return [tidy_output(text) for text in decoded]

@@ -1,0 +1,159 @@
+"""The Pipeline: holds the loaded models and turns a list of Articles into Results."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal, TypeVar
+
+from . import checks
+from .cleaning import clean
+from .config import config_digest
+from .errors import ConfigError, GenerationError
+from .registry import ModelRegistry
+from .summarize import extractive_summary, summarize_abstractive
+from .translate import Translator
+from .types import Article, Cleaned, Config, QualityWarning, Result
+
+SummaryChoice = Literal["abstractive", "extractive", "none"]
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run does, independent of how it was asked for."""
+
+    targets: tuple[str, ...] | None = None
+    translate: bool = True
+    summary: SummaryChoice = "abstractive"
+    sentences: int = 3
+    device: str = "auto"
+    offline: bool = False
+
+
+@dataclass
+class _Work:
+    cleaned: Cleaned
+    summary: str | None = None
+    translations: dict[str, str] = field(default_factory=dict)
+    warnings: list[QualityWarning] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def body(self) -> str:
+        """What gets translated: the summary, or the cleaned article without one."""
+        return self.summary if self.summary is not None else self.cleaned.text
+
+
+def _isolated(items: Sequence[T], run: Callable[[Sequence[T]], Sequence[U]]) -> list[U | GenerationError]:
+    """Run a batch; if it fails, run its items one by one so one bad item fails alone."""
+    try:
+        return list(run(items))
+    except GenerationError:
+        if len(items) == 1:
+            raise
+    outcomes: list[U | GenerationError] = []
+    for item in items:
+        try:
+            outcomes.extend(run([item]))
+        except GenerationError as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+class Pipeline:
+    """Reads nothing and writes nothing: articles in, results out, models loaded once."""
+
+    def __init__(self, config: Config, options: RunOptions | None = None, registry: ModelRegistry | None = None):
+        self.config = config
+        self.options = options or RunOptions()
+        self.registry = registry or ModelRegistry(device=self.options.device, offline=self.options.offline)
+        self.targets = self.options.targets if self.options.targets is not None else config.targets
+        if not self.options.translate:
+            self.targets = ()
+        for lang in self.targets:
+            if lang not in config.translators:
+                raise ConfigError(config.path, f"translation.models.{lang}", f"target '{lang}' has no model")
+        self.fingerprint = self._fingerprint()
+
+    def _fingerprint(self) -> str:
+        options = asdict(self.options)
+        for key in ("device", "offline", "targets", "translate"):
+            options.pop(key)
+        payload = {"config": config_digest(self.config), "targets": self.targets, "options": options}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def model_names(self) -> dict[str, str]:
+        """The model used for each role of this run."""
+        names: dict[str, str] = {}
+        if self.options.summary == "abstractive":
+            names["summary"] = self.config.summarizer.model
+        elif self.options.summary == "extractive":
+            names["summary"] = "extractive"
+        for lang in self.targets:
+            names[lang] = self.config.translators[lang].model
+        return names
+
+    def run(self, articles: Sequence[Article]) -> list[Result]:
+        """Process articles together, batching model work across them."""
+        work = [_Work(clean(article)) for article in articles]
+        for item in work:
+            if not item.cleaned.text:
+                item.error = "no text left after cleaning"
+        self._summarize([w for w in work if w.error is None])
+        for lang in self.targets:
+            self._translate(lang, [w for w in work if w.error is None])
+        return [self._result(item) for item in work]
+
+    def _summarize(self, work: list[_Work]) -> None:
+        mode = self.options.summary
+        if mode == "none" or not work:
+            return
+        if mode == "extractive":
+            for item in work:
+                item.summary = extractive_summary(item.cleaned.text, self.options.sentences)
+            return
+        spec = self.config.summarizer
+        model = self.registry.get(spec)
+
+        def run(items: Sequence[_Work]) -> list[str]:
+            return summarize_abstractive(model, [w.cleaned.text for w in items], spec.generation)
+
+        for item, outcome in zip(work, _isolated(work, run), strict=True):
+            if isinstance(outcome, GenerationError):
+                item.error = f"summary failed: {outcome}"
+            else:
+                item.summary = outcome
+                item.warnings.extend(checks.check_summary(item.cleaned.text, outcome))
+
+    def _translate(self, lang: str, work: list[_Work]) -> None:
+        if not work:
+            return
+        spec = self.config.translator(lang)
+        translator = Translator(self.registry.get(spec), spec.generation, spec.target_token, self.config.batch_size)
+        for item, outcome in zip(
+            work, _isolated(work, lambda items: translator.translate([w.body for w in items])), strict=True
+        ):
+            if isinstance(outcome, GenerationError):
+                item.error = f"translation into {lang} failed: {outcome}"
+            else:
+                item.translations[lang] = outcome.text
+                item.warnings.extend(checks.check_translation(item.body, outcome.text, lang, outcome.pairs))
+
+    def _result(self, item: _Work) -> Result:
+        article = item.cleaned.article
+        return Result(
+            source=article.source,
+            language=self.config.source_language,
+            cleaning=item.cleaned.stats,
+            summary=item.summary,
+            translations=item.translations,
+            models=self.model_names(),
+            warnings=tuple(item.warnings),
+            error=item.error,
+            input_sha256=hashlib.sha256(article.text.encode()).hexdigest(),
+            config_sha256=self.fingerprint,
+        )

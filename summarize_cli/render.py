@@ -1,0 +1,130 @@
+"""Render results as rich, text, json, jsonl or markdown; writes to a given stream or Console only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, TextIO
+
+from .types import QualityWarning, Result
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+Format = Literal["rich", "text", "json", "jsonl", "markdown"]
+FORMATS: tuple[Format, ...] = ("rich", "text", "json", "jsonl", "markdown")
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "uk": "Ukrainian · українська",
+    "ru": "Russian · русский",
+    "ko": "Korean · 한국어",
+}
+
+
+def language_label(code: str) -> str:
+    """A human label for a language code."""
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def to_json(result: Result, *, indent: int | None = None) -> str:
+    """The contract's JSON object for one result."""
+    return json.dumps(result.as_dict(), ensure_ascii=False, indent=indent)
+
+
+def render_json(results: Sequence[Result], stream: TextIO) -> None:
+    """One JSON document: an object for one input, an array for several."""
+    payload = results[0].as_dict() if len(results) == 1 else [r.as_dict() for r in results]
+    stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def render_jsonl(result: Result, stream: TextIO) -> None:
+    """One result as one line, flushed at once so a pipe sees it as it finishes."""
+    stream.write(to_json(result) + "\n")
+    stream.flush()
+
+
+def sections(result: Result) -> list[tuple[str, str]]:
+    """(label, text) for the summary and each translation, in order."""
+    out = []
+    if result.summary is not None:
+        out.append(("summary", result.summary))
+    out.extend(result.translations.items())
+    return out
+
+
+def render_text(result: Result, stream: TextIO, *, header: bool) -> None:
+    """Plain text: ``[summary]`` and ``[uk]``-style headings, one blank line between sections.
+
+    With ``header``, a ``==> source <==`` line opens each input, as ``head`` does.
+    """
+    if result.error is not None:
+        return
+    if header:
+        stream.write(f"==> {result.source} <==\n")
+    for label, text in sections(result):
+        stream.write(f"[{label}]\n{text}\n\n")
+    stream.flush()
+
+
+def _warning_line(warning: QualityWarning) -> str:
+    where = f" [{warning.language}]" if warning.language else ""
+    return f"{warning.code}{where}: {warning.message}"
+
+
+def render_markdown(result: Result, stream: TextIO) -> None:
+    """A Markdown document section per input."""
+    stream.write(f"# {result.source}\n\n")
+    if result.error is not None:
+        stream.write(f"**Error:** {result.error}\n\n")
+    for label, text in sections(result):
+        model = result.models.get(label, "")
+        title = "Summary" if label == "summary" else language_label(label)
+        stream.write(f"## {title}\n\n{text}\n\n")
+        if model:
+            stream.write(f"*Model: `{model}`*\n\n")
+    if result.warnings:
+        stream.write("## Warnings\n\n")
+        stream.writelines(f"- {_warning_line(w)}\n" for w in result.warnings)
+        stream.write("\n")
+    stream.flush()
+
+
+def render_rich(result: Result, console: Console) -> None:
+    """A panel per input: the summary and each language labelled, with its model and warnings."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    parts: list[Panel | Text] = []
+    if result.error is not None:
+        parts.append(Text(f"Error: {result.error}", style="bold red"))
+    for label, text in sections(result):
+        title = "Summary (English)" if label == "summary" else language_label(label)
+        model = result.models.get(label)
+        flagged = [w for w in result.warnings if (w.language or "en") == ("en" if label == "summary" else label)]
+        body = Text(text)
+        for warning in flagged:
+            if warning.span:
+                body.highlight_words([warning.span], style="black on yellow", case_sensitive=True)
+        parts.append(
+            Panel(
+                body,
+                title=f"[bold]{title}[/bold]",
+                title_align="left",
+                subtitle=f"[dim]{model}[/dim]" if model else None,
+                subtitle_align="right",
+                border_style="yellow" if flagged else "cyan",
+            )
+        )
+    if result.warnings:
+        lines = Text()
+        for warning in result.warnings:
+            lines.append("⚠ ", style="yellow")
+            lines.append(_warning_line(warning) + "\n")
+        parts.append(Panel(lines, title="[yellow]Warnings[/yellow]", title_align="left", border_style="yellow"))
+    cleaning = result.cleaning
+    note = ""
+    if cleaning is not None:
+        note = f"{cleaning.lines_out} lines kept, {cleaning.duplicates_removed} repeated removed"
+    console.print(Panel(Group(*parts), title=f"[bold]{result.source}[/bold]", subtitle=note, border_style="blue"))

@@ -1,0 +1,93 @@
+"""Translation: sentences of many texts in length-sorted batches, paragraph breaks kept."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .backends.base import Seq2SeqModel
+from .checks import RETRY_NO_REPEAT_NGRAM, RETRY_REPETITION_PENALTY, is_runaway
+from .chunking import split_long_sentence
+from .sentences import split_paragraphs, split_sentences
+from .types import GenerationSettings
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A translated text with the sentence pairs it was made from."""
+
+    text: str
+    pairs: tuple[tuple[str, str], ...] = ()
+
+
+class Translator:
+    """Translates texts with one model, batching every sentence of every text together."""
+
+    def __init__(
+        self,
+        model: Seq2SeqModel,
+        settings: GenerationSettings | None = None,
+        target_token: str | None = None,
+        batch_size: int = 16,
+    ) -> None:
+        self.model = model
+        self.settings = settings or GenerationSettings()
+        self.target_token = target_token
+        self.batch_size = max(1, batch_size)
+
+    def count(self, texts: Sequence[str]) -> list[int]:
+        """Token counts as the model reads them, the target token included."""
+        prefix = f"{self.target_token} " if self.target_token else ""
+        return self.model.count_tokens([prefix + t for t in texts])
+
+    def _pieces(self, sentence: str, size: int) -> list[str]:
+        if size <= self.model.max_input_tokens:
+            return [sentence]
+        return split_long_sentence(sentence, self.count, self.model.max_input_tokens)
+
+    def translate(self, texts: Sequence[str]) -> list[Translated]:
+        """Translate each text; its lines stay lines and its sentences are translated in batches."""
+        layout: list[list[list[str]]] = []
+        sentences: list[str] = []
+        for text in texts:
+            lines = [split_sentences(line) for line in split_paragraphs(text)]
+            layout.append(lines)
+            sentences.extend(s for line in lines for s in line)
+        unique = list(dict.fromkeys(sentences))
+        pieces_of = {s: self._pieces(s, size) for s, size in zip(unique, self.count(unique), strict=True)}
+        pieces = list(dict.fromkeys(p for s in unique for p in pieces_of[s]))
+        done = self.translate_units(pieces)
+        results = []
+        for lines in layout:
+            out_lines = []
+            pairs = []
+            for line in lines:
+                out = []
+                for sentence in line:
+                    translated = " ".join(done[p] for p in pieces_of[sentence])
+                    out.append(translated)
+                    pairs.append((sentence, translated))
+                out_lines.append(" ".join(out))
+            results.append(Translated(text="\n".join(out_lines), pairs=tuple(pairs)))
+        return results
+
+    def translate_units(self, units: Sequence[str]) -> dict[str, str]:
+        """Translate unique units in length-sorted batches; runaway outputs are retried once."""
+        done = self._batched(units, self.settings)
+        runaway = [u for u in units if is_runaway(u, done[u])]
+        if runaway:
+            strict = self.settings.merged(
+                GenerationSettings(
+                    no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM, repetition_penalty=RETRY_REPETITION_PENALTY
+                )
+            )
+            done.update(self._batched(runaway, strict))
+        return done
+
+    def _batched(self, units: Sequence[str], settings: GenerationSettings) -> dict[str, str]:
+        order = sorted(units, key=len)
+        out: dict[str, str] = {}
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            out.update(zip(batch, self.model.generate(batch, settings, prefix=self.target_token), strict=True))
+        return out

@@ -1,0 +1,100 @@
+"""Tiny real models built once per session, a models.toml for them, and CLI helpers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from summarize_cli.cli import main
+
+from model_factory import CORPUS_EXTRA, build_bart, build_marian
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "zelensky-pow-exchange.txt"
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.pop("SUMMARIZE_CLI_CONFIG", None)
+
+
+def corpus() -> list[str]:
+    return [*SEED.read_text(encoding="utf-8").splitlines(), *CORPUS_EXTRA.splitlines()]
+
+
+@dataclass(frozen=True)
+class TinyModels:
+    root: Path
+    config: Path
+    summarizer: Path
+    translators: dict[str, Path]
+
+
+def write_config(path: Path, summarizer: Path, translators: dict[str, Path], extra: str = "") -> Path:
+    lines = [
+        "[summarizer]",
+        f'model = "{summarizer}"',
+        "num_beams = 2",
+        "max_length = 40",
+        "min_length = 8",
+        "",
+        "[translation]",
+        'source = "en"',
+        f"targets = [{', '.join(repr(lang).replace(chr(39), chr(34)) for lang in translators)}]",
+        "batch_size = 8",
+        "",
+    ]
+    for lang, model in translators.items():
+        lines += [f"[translation.models.{lang}]", f'model = "{model}"', "max_new_tokens = 24", ""]
+        if lang == "ru":
+            lines.insert(-1, 'target_token = ">>rus<<"')
+    path.write_text("\n".join(lines) + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
+    root = tmp_path_factory.mktemp("tiny-models")
+    text = corpus()
+    summarizer = build_bart(root / "bart", text, seed=1)
+    translators = {
+        "uk": build_marian(root / "en-uk", text, seed=2),
+        "ko": build_marian(root / "en-ko", text, seed=3),
+        "ru": build_marian(root / "en-ru", text, seed=4, language_tokens=(">>rus<<", ">>ukr<<")),
+    }
+    config = write_config(root / "models.toml", summarizer, translators)
+    return TinyModels(root, config, summarizer, translators)
+
+
+@pytest.fixture
+def cli(tiny_models: TinyModels) -> Iterator[CliRunner]:
+    yield CliRunner()
+
+
+def invoke(runner: CliRunner, args: list[str], input: str | bytes | None = None) -> Result:
+    return runner.invoke(main, args, input=input, prog_name="summarize-cli", catch_exceptions=False)
+
+
+def run_cli(
+    args: list[str],
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[bytes]:
+    """The real command as a subprocess."""
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "summarize_cli", *args],
+        input=input,
+        capture_output=True,
+        env=full_env,
+        cwd=cwd or ROOT,
+        timeout=timeout,
+        check=False,
+    )

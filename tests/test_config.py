@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from summarize_cli.config import config_digest, find_config, load_config, parse_config
+from summarize_cli.errors import ConfigError
+
+from conftest import ROOT
+
+MINIMAL = """
+[summarizer]
+model = "sshleifer/distilbart-cnn-12-6"
+num_beams = 4
+
+[translation]
+targets = ["uk"]
+
+[translation.models.uk]
+model = "Helsinki-NLP/opus-mt-en-uk"
+"""
+
+
+def test_packaged_default_names_the_contract_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config = load_config()
+    assert config.path == "<packaged default>"
+    assert config.summarizer.model == "sshleifer/distilbart-cnn-12-6"
+    assert config.targets == ("uk", "ko", "ru")
+    assert {lang: spec.model for lang, spec in config.translators.items()} == {
+        "uk": "Helsinki-NLP/opus-mt-en-uk",
+        "ko": "Helsinki-NLP/opus-mt-tc-big-en-ko",
+        "ru": "Helsinki-NLP/opus-mt-en-ru",
+    }
+
+
+def test_packaged_copy_matches_the_repository_file() -> None:
+    assert (ROOT / "models.toml").read_text() == (ROOT / "summarize_cli" / "models.toml").read_text()
+
+
+def test_generation_settings_are_read() -> None:
+    config = parse_config(MINIMAL, "m.toml", None)
+    assert config.summarizer.generation.num_beams == 4
+    assert config.summarizer.generation.as_kwargs() == {"num_beams": 4}
+
+
+def test_relative_local_path_is_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "models" / "bart").mkdir(parents=True)
+    path = tmp_path / "m.toml"
+    path.write_text(MINIMAL.replace("sshleifer/distilbart-cnn-12-6", "models/bart"))
+    assert load_config(path).summarizer.model == str((tmp_path / "models" / "bart").resolve())
+    assert load_config(path).translators["uk"].model == "Helsinki-NLP/opus-mt-en-uk"
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "problem"),
+    [
+        (("num_beams = 4", "num_beams = 4\ncolour = 1"), "summarizer.colour", "unknown key"),
+        (("num_beams = 4", 'num_beams = "four"'), "summarizer.num_beams", "must be an integer"),
+        (('targets = ["uk"]', 'targets = ["uk", "ko"]'), "translation.models.ko", "has no model"),
+        (('[summarizer]\nmodel = "sshleifer/distilbart-cnn-12-6"', "[summarizer]"), "summarizer.model", "missing"),
+        (("[translation]", "[translation]\nbackend = 1"), "translation.backend", "unknown key"),
+        (
+            ('model = "Helsinki-NLP/opus-mt-en-uk"', 'model = "x"\nbackend = "fast"'),
+            "translation.models.uk.backend",
+            "must be one of",
+        ),
+    ],
+)
+def test_invalid_files_name_file_key_and_problem(change: tuple[str, str], key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(MINIMAL.replace(*change), "bad.toml", None)
+    assert caught.value.key == key
+    assert problem in str(caught.value)
+    assert str(caught.value).startswith(f"bad.toml: {key}: ")
+
+
+def test_broken_toml_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        parse_config("[summarizer", "x.toml", None)
+
+
+def test_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    explicit, env, cwd_file = tmp_path / "a.toml", tmp_path / "b.toml", tmp_path / "models.toml"
+    for path in (explicit, env, cwd_file):
+        path.write_text(MINIMAL)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SUMMARIZE_CLI_CONFIG", str(env))
+    assert find_config(explicit) == explicit
+    assert find_config() == env
+    monkeypatch.delenv("SUMMARIZE_CLI_CONFIG")
+    assert find_config() == cwd_file
+    with pytest.raises(ConfigError, match="no such file"):
+        find_config(tmp_path / "missing.toml")
+
+
+def test_digest_changes_with_settings_that_change_output() -> None:
+    a = parse_config(MINIMAL, "a.toml", None)
+    b = parse_config(MINIMAL.replace("num_beams = 4", "num_beams = 2"), "a.toml", None)
+    c = parse_config(MINIMAL, "elsewhere.toml", None)
+    assert config_digest(a) != config_digest(b)
+    assert config_digest(a) == config_digest(c)
