@@ -84,8 +84,9 @@ class OutputLayout:
     both keep their suffix (``story.txt.json``), and any clash left gets ``-2``, ``-3``.
     """
 
-    def __init__(self, out_dir: Path, refs: Sequence[InputRef]) -> None:
+    def __init__(self, out_dir: Path, refs: Sequence[InputRef], labels: Sequence[str] = ("summary",)) -> None:
         self.out_dir = out_dir
+        self.labels = tuple(labels)
         self.root = out_dir.resolve()
         self.inputs = {ref.path.resolve() for ref in refs if ref.path is not None and ref.path.exists()}
         rels = {ref: Path(*_safe_parts(ref.relative)) for ref in refs}
@@ -106,7 +107,7 @@ class OutputLayout:
     def paths(self, ref: InputRef) -> OutputPaths:
         """The output paths of ``ref``; a path that would leave OUT or hit an input is an error."""
         paths = OutputPaths(self.out_dir / self._bases[ref])
-        for path in (paths.json, paths.text("summary")):
+        for path in (paths.json, *(paths.text(label) for label in self.labels)):
             resolved = path.resolve()
             if not resolved.is_relative_to(self.root):
                 raise InputError(ref.name, f"its output {path} would be outside {self.out_dir}")

@@ -160,8 +160,15 @@ def run(
     stdout_tty = sys.stdout.isatty()
     fmt = fmt or ("rich" if stdout_tty else "text")
     options = _run_options(targets, no_translate, no_summary, summary_mode, sentences, device, offline)
+    if output_dir is not None:
+        out = output_dir.resolve()
+        if any(Path(i).is_dir() and Path(i).resolve() == out for i in inputs):
+            raise click.UsageError("the output folder must not be an input folder; choose another -o")
     try:
         status = _run(inputs, options, fmt, output_dir, force, config_path, strict, quiet, verbose)
+    except KeyboardInterrupt:
+        click.echo("summarize-cli: interrupted", err=True)
+        sys.exit(int(ExitStatus.INTERRUPTED))
     except SummarizeError as exc:
         if verbose:
             import traceback
@@ -255,7 +262,7 @@ def _run(
     reporter = reporter_cls(err, verbose=verbose, quiet=quiet, show_warnings=show_warnings)
     runner = BatchRunner(
         pipeline,
-        layout_for=(lambda rs: OutputLayout(output_dir, rs)) if output_dir is not None else None,
+        layout_for=(lambda rs: OutputLayout(output_dir, rs, ("summary", *pipeline.targets))) if output_dir else None,
         on_result=on_result,
         reporter=reporter,
         force=force,

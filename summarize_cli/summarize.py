@@ -87,9 +87,10 @@ def extractive_summary(text: str, count: int) -> str:
     Centrality is a sentence's summed TF-IDF cosine similarity to every other sentence:
     sentences that share the most content with the rest of the article carry its gist.
     """
-    sentences = sentences_of(text)
+    located = [(line, s) for line, para in enumerate(split_paragraphs(text)) for s in split_sentences(para)]
+    sentences = [s for _, s in located]
     if len(sentences) <= count:
-        return " ".join(sentences)
+        return _join_lines(located)
     bags = [Counter(w.lower() for w in _WORD.findall(s)) for s in sentences]
     documents = Counter(word for bag in bags for word in bag)
     total = len(sentences)
@@ -103,4 +104,12 @@ def extractive_summary(text: str, count: int) -> str:
         score = sum(sum(v * vj.get(w, 0.0) for w, v in vi.items()) for j, vj in enumerate(vectors) if j != i)
         scores.append(score)
     chosen = sorted(sorted(range(total), key=lambda i: (-scores[i], i))[:count])
-    return " ".join(sentences[i] for i in chosen)
+    return _join_lines([located[i] for i in chosen])
+
+
+def _join_lines(located: Sequence[tuple[int, str]]) -> str:
+    """Sentences of one source line share a line; each source line starts a new one."""
+    lines: dict[int, list[str]] = {}
+    for line, sentence in located:
+        lines.setdefault(line, []).append(sentence)
+    return "\n".join(" ".join(group) for group in lines.values())

@@ -292,3 +292,19 @@ def test_shell_completion_script_is_produced() -> None:
     proc = subprocess.run([str(script)], env=env, capture_output=True, timeout=60, check=False)
     assert proc.returncode == 0
     assert b"_summarize_cli_completion" in proc.stdout
+
+
+def test_extractive_summary_is_verbatim_from_the_cleaned_article(cli: CliRunner, tiny_models: TinyModels) -> None:
+    from summarize_cli.cleaning import clean_text
+    from summarize_cli.summarize import sentences_of
+
+    result = invoke(
+        cli, args(tiny_models, "-f", "json", "--summary", "extractive", "--sentences", "4", "--no-translate", SEED_ARG)
+    )
+    data = json.loads(result.stdout)
+    cleaned, _ = clean_text(SEED.read_text(encoding="utf-8"))
+    chosen = sentences_of(data["summary"])
+    assert len(chosen) == 4
+    assert all(sentence in cleaned for sentence in chosen)
+    assert data["models"]["summary"] == "extractive"
+    assert [w for w in data["warnings"] if w["code"].startswith("unsupported")] == []
