@@ -14,7 +14,7 @@ from typing import BinaryIO, Literal, Protocol
 from .errors import InputError
 from .pipeline import Pipeline
 from .render import to_json
-from .sources import InputRef, read_article
+from .sources import InputRef, enforce_word_limit, read_article
 from .types import Article, Result
 
 Status = Literal["done", "skipped", "failed"]
@@ -192,6 +192,7 @@ class BatchRunner:
         force: bool = False,
         stdin: BinaryIO | None = None,
         group_size: int = GROUP_SIZE,
+        max_words: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.pipeline = pipeline
@@ -201,6 +202,7 @@ class BatchRunner:
         self.force = force
         self.stdin = stdin
         self.group_size = max(1, group_size)
+        self.max_words = max_words
         self.clock = clock
 
     def run(self, refs: Sequence[InputRef]) -> RunSummary:
@@ -230,7 +232,7 @@ class BatchRunner:
         try:
             if layout is not None:
                 item.paths = layout.paths(ref)
-            item.article = read_article(ref, self.stdin)
+            item.article = enforce_word_limit(read_article(ref, self.stdin), self.max_words)
         except InputError as exc:
             summary.unreadable += 1
             item.failure = Result(source=ref.name, error=str(exc))

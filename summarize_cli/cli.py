@@ -13,6 +13,7 @@ import click
 from . import __version__
 from .errors import ConfigError, InputError, ModelUnavailableError, SummarizeError
 from .render import FORMATS
+from .sources import DEFAULT_MAX_WORDS
 from .status import ExitStatus
 
 EXAMPLES = """\
@@ -122,6 +123,13 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
     "--offline", is_flag=True, envvar="HF_HUB_OFFLINE", help="Never touch the network; models must be cached or local."
 )
 @click.option("--strict", is_flag=True, help="Exit 6 when a quality check raised a warning.")
+@click.option(
+    "--max-words",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_WORDS,
+    show_default=True,
+    help="Refuse longer articles (they are never truncated).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="More on stderr (per-input lines, tracebacks).")
 def run(
@@ -138,6 +146,7 @@ def run(
     device: str,
     offline: bool,
     strict: bool,
+    max_words: int,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -165,7 +174,7 @@ def run(
         if any(Path(i).is_dir() and Path(i).resolve() == out for i in inputs):
             raise click.UsageError("the output folder must not be an input folder; choose another -o")
     try:
-        status = _run(inputs, options, fmt, output_dir, force, config_path, strict, quiet, verbose)
+        status = _run(inputs, options, fmt, output_dir, force, config_path, strict, max_words, quiet, verbose)
     except KeyboardInterrupt:
         click.echo("summarize-cli: interrupted", err=True)
         sys.exit(int(ExitStatus.INTERRUPTED))
@@ -208,6 +217,7 @@ def _run(
     force: bool,
     config_path: str | None,
     strict: bool,
+    max_words: int,
     quiet: bool,
     verbose: bool,
 ) -> ExitStatus:
@@ -225,6 +235,7 @@ def _run(
         os.environ["HF_HUB_OFFLINE"] = "1"
     config = load_config(config_path)
     err = Console(stderr=True, highlight=False)
+    _log_to_stderr(quiet, verbose)
     registry = ModelRegistry(device=options.device, offline=options.offline)
     if verbose:
         registry.on_load = lambda spec: err.print(f"loading {spec.role} model {spec.model}", highlight=False)
@@ -267,6 +278,7 @@ def _run(
         reporter=reporter,
         force=force,
         stdin=sys.stdin.buffer if sys.stdin is not None else None,
+        max_words=max_words,
     )
     try:
         summary = runner.run(refs)
@@ -290,6 +302,21 @@ def _run(
     if strict and summary.warned:
         return ExitStatus.QUALITY
     return ExitStatus.OK
+
+
+def _log_to_stderr(quiet: bool, verbose: bool) -> None:
+    """The library's own notes (a model being converted, a fallback) as plain stderr lines."""
+    import logging
+
+    logger = logging.getLogger("summarize_cli")
+    for old in [h for h in logger.handlers if getattr(h, "summarize_cli", False)]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("summarize-cli: %(message)s"))
+    handler.summarize_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
 def _duration(seconds: float) -> str:
@@ -419,22 +446,83 @@ def models(ctx: click.Context, config_path: str | None, fmt: str | None) -> None
     Console().print(table)
 
 
+DEVICE_OPTION = click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True
+)
+
+
 @models.command("pull")
 @click.argument("names", metavar="[LANG|summary]...", nargs=-1)
+@DEVICE_OPTION
 @click.pass_obj
-def models_pull(config_path: str | None, names: tuple[str, ...]) -> None:
-    """Download the configured models (all by default) so that --offline runs work."""
+def models_pull(config_path: str | None, names: tuple[str, ...], device: str) -> None:
+    """Download the configured models (all by default) so that --offline runs work.
+
+    Models that run with CTranslate2 on DEVICE are converted too. Files already in the
+    cache are not downloaded again.
+    """
+    from .backends.device import resolve_device
     from .config import load_config
     from .modelstore import configured, pull
+    from .registry import choose_backend
 
+    _log_to_stderr(quiet=False, verbose=False)
     try:
         specs = configured(load_config(config_path), names)
+        where = resolve_device(device)
         for spec in specs:
             click.echo(f"fetching {spec.role} model {spec.model}", err=True)
             folder = pull(spec)
-            click.echo(f"{spec.model}: {folder}")
+            if choose_backend(spec, where) == "ctranslate2":
+                from .backends.ct2 import default_compute_type, ensure_converted
+
+                folder = ensure_converted(spec, spec.compute_type or default_compute_type(where), offline=False)
+            click.echo(f"{spec.model}\t{folder}")
     except SummarizeError as exc:
         _fail(str(exc), _exit_for(exc))
+
+
+@models.command("check")
+@click.argument("names", metavar="[LANG|summary]...", nargs=-1)
+@DEVICE_OPTION
+@click.option("--offline", is_flag=True, envvar="HF_HUB_OFFLINE", help="Never touch the network.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def models_check(config_path: str | None, names: tuple[str, ...], device: str, offline: bool, fmt: str) -> None:
+    """Load each model and run a short probe: load time, unknown tokens, language, output.
+
+    Exits 5 when a model cannot be loaded, 1 when one loads but fails the probe.
+    """
+    from .config import load_config
+    from .modelstore import configured
+    from .probe import check_model
+    from .registry import ModelRegistry
+
+    _log_to_stderr(quiet=False, verbose=False)
+    try:
+        specs = configured(load_config(config_path), names)
+        registry = ModelRegistry(device=device, offline=offline)
+        reports = [check_model(spec, registry.get) for spec in specs]
+    except SummarizeError as exc:
+        _fail(str(exc), _exit_for(exc))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for r in reports:
+            s = r.spec
+            head = f"{'ok' if r.ok else 'FAIL'}\t{s.role} {s.language}\t{s.model}"
+            if r.loaded:
+                head += f"\tloaded in {r.load_seconds:.1f} s ({r.backend}), unknown tokens {r.unknown_share:.1%}"
+            click.echo(head)
+            if r.output is not None:
+                click.echo(f"    output: {r.output}")
+            for problem in r.problems:
+                click.echo(f"    problem: {problem}")
+    if any(not r.loaded for r in reports):
+        sys.exit(int(ExitStatus.MODEL_UNAVAILABLE))
+    sys.exit(int(ExitStatus.OK if all(r.ok for r in reports) else ExitStatus.PARTIAL_FAILURE))
 
 
 @main.command("check", context_settings={"help_option_names": ["-h", "--help"]})

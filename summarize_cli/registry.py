@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,11 +13,39 @@ from .types import ModelSpec
 Loader = Callable[[ModelSpec, str, bool], Seq2SeqModel]
 
 
+log = logging.getLogger("summarize_cli")
+
+
+def ctranslate2_usable(device: str) -> bool:
+    """Whether CTranslate2 is installed and can run on ``device``."""
+    if device not in ("cpu", "cuda") or importlib.util.find_spec("ctranslate2") is None:
+        return False
+    if device == "cuda":
+        from .backends.ct2 import cuda_usable
+
+        return cuda_usable()
+    return True
+
+
+def choose_backend(spec: ModelSpec, device: str) -> str:
+    """``auto`` means CTranslate2 where it can run, transformers elsewhere."""
+    if spec.backend != "auto":
+        return spec.backend
+    return "ctranslate2" if ctranslate2_usable(device) else "transformers"
+
+
 def default_loader(spec: ModelSpec, device: str, offline: bool) -> Seq2SeqModel:
-    """Load ``spec`` with the backend it asks for."""
+    """Load ``spec`` with its backend; a model CTranslate2 cannot convert falls back to transformers."""
     from .backends.hf import TransformersModel, quiet_transformers
 
     quiet_transformers()
+    if choose_backend(spec, device) == "ctranslate2":
+        from .backends.ct2 import ConversionError, CTranslate2Model
+
+        try:
+            return CTranslate2Model(spec, device, offline)
+        except ConversionError as exc:
+            log.warning("%s; using transformers instead", exc)
     return TransformersModel(spec, device, offline)
 
 

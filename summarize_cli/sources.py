@@ -158,6 +158,21 @@ def read_article(ref: InputRef, stdin: BinaryIO | None = None) -> Article:
     return Article(source=ref.name, text=text, path=ref.path)
 
 
+# About a minute of summarizing on a laptop CPU; raise it with --max-words.
+DEFAULT_MAX_WORDS = 10_000
+
+
+def enforce_word_limit(article: Article, max_words: int | None) -> Article:
+    """Refuse, never truncate, an article longer than ``max_words`` words."""
+    if max_words is not None:
+        words = len(article.text.split())
+        if words > max_words:
+            raise InputError(
+                article.source, f"is {words:,} words long, over the limit of {max_words:,} (raise it with --max-words)"
+            )
+    return article
+
+
 def iter_articles(refs: Iterable[InputRef], stdin: BinaryIO | None = None) -> Iterator[Article | InputError]:
     """Read each input in turn, yielding the article or the error that stopped it."""
     for ref in refs:

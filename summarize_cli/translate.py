@@ -29,11 +29,13 @@ class Translator:
         settings: GenerationSettings | None = None,
         target_token: str | None = None,
         batch_size: int = 16,
+        retry_runaway: bool = True,
     ) -> None:
         self.model = model
         self.settings = settings or GenerationSettings()
         self.target_token = target_token
         self.batch_size = max(1, batch_size)
+        self.retry_runaway = retry_runaway
 
     def count(self, texts: Sequence[str]) -> list[int]:
         """Token counts as the model reads them, the target token included."""
@@ -74,7 +76,7 @@ class Translator:
     def translate_units(self, units: Sequence[str]) -> dict[str, str]:
         """Translate unique units in length-sorted batches; runaway outputs are retried once."""
         done = self._batched(units, self.settings)
-        runaway = [u for u in units if is_runaway(u, done[u])]
+        runaway = [u for u in units if is_runaway(u, done[u])] if self.retry_runaway else []
         if runaway:
             strict = self.settings.merged(
                 GenerationSettings(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "zelensky-pow-exchange.txt"
 
 os.environ["HF_HUB_OFFLINE"] = "1"
+# Converted models go to a fresh folder per test session, never the user's cache.
+os.environ["SUMMARIZE_CLI_CACHE"] = tempfile.mkdtemp(prefix="summarize-cli-ct2-")
 os.environ.pop("SUMMARIZE_CLI_CONFIG", None)
 
 

@@ -80,6 +80,7 @@ def build_marian(
     spm_vocab: int = 300,
     language_tokens: tuple[str, ...] = (),
     vocab_corpus: list[str] | None = None,
+    forced_eos: bool = True,
 ) -> Path:
     """Write a Marian checkpoint with a shared sentencepiece vocabulary to ``directory``.
 
@@ -131,7 +132,7 @@ def build_marian(
         pad_token_id=pad,
         eos_token_id=0,
         decoder_start_token_id=pad,
-        forced_eos_token_id=0,
+        forced_eos_token_id=0 if forced_eos else None,
         scale_embedding=True,
         share_encoder_decoder_embeddings=True,
     )
@@ -151,6 +152,7 @@ def build_bart(
     seed: int = 0,
     init_std: float = 0.5,
     bpe_vocab: int = 400,
+    forced_tokens: bool = True,
 ) -> Path:
     """Write a BART checkpoint with a byte-level BPE tokenizer trained on ``corpus``."""
     import torch
@@ -163,6 +165,12 @@ def build_bart(
         corpus, vocab_size=bpe_vocab, min_frequency=1, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     )
     bpe.save_model(str(directory))
+    if shape.vocab_size:
+        # Fill the vocabulary to the model's size, so every id the model can produce decodes.
+        vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+        for filler in range(shape.vocab_size - len(vocab)):
+            vocab[f"<extra_{filler}>"] = len(vocab)
+        (directory / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     tokenizer = BartTokenizer.from_pretrained(directory, model_max_length=shape.max_positions)
     tokenizer.save_pretrained(directory)
 
@@ -183,10 +191,11 @@ def build_bart(
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         decoder_start_token_id=tokenizer.eos_token_id,
-        forced_eos_token_id=tokenizer.eos_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id if forced_tokens else None,
     )
     model = BartForConditionalGeneration(config)
-    model.generation_config.forced_bos_token_id = tokenizer.bos_token_id
+    if forced_tokens:
+        model.generation_config.forced_bos_token_id = tokenizer.bos_token_id
     model.generation_config.max_length = 60
     model.generation_config.min_length = 10
     model.generation_config.num_beams = 2

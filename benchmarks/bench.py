@@ -1,0 +1,302 @@
+"""Speed and memory of summarize-cli against plain transformers, on real-shape random models.
+
+The models have the shapes of OPUS-MT base (Marian) and distilbart-cnn-12-6 (BART) with random
+weights; every contender generates exactly the same number of tokens per sequence (minimum
+length = maximum length), so speed does not depend on the weights. All ratios come from one run.
+
+    python benchmarks/bench.py                  # CPU
+    python benchmarks/bench.py --device cuda    # a GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from model_factory import (  # noqa: E402
+    CORPUS_EXTRA,
+    DISTILBART_CNN_12_6,
+    OPUS_MT_BASE,
+    build_bart,
+    build_marian,
+)
+
+SEED = ROOT / "seeds" / "zelensky-pow-exchange.txt"
+
+
+def corpus() -> list[str]:
+    return [*SEED.read_text(encoding="utf-8").splitlines(), *CORPUS_EXTRA.splitlines()]
+
+
+def ensure_models(workdir: Path) -> tuple[Path, Path]:
+    """Real-shape random models, built once and kept in ``workdir``."""
+    marian, bart = workdir / "opus-mt-base-shape", workdir / "distilbart-cnn-12-6-shape"
+    if not (marian / "config.json").is_file():
+        print(f"building {marian.name} ...", file=sys.stderr)
+        build_marian(marian, corpus(), shape=OPUS_MT_BASE, init_std=0.02, spm_vocab=400, forced_eos=False)
+    if not (bart / "config.json").is_file():
+        print(f"building {bart.name} ...", file=sys.stderr)
+        build_bart(bart, corpus(), shape=DISTILBART_CNN_12_6, init_std=0.02, bpe_vocab=3000, forced_tokens=False)
+    return marian, bart
+
+
+def distinct_sentences(count: int) -> list[str]:
+    """``count`` different sentences from the seed article: its sentences, then their clauses."""
+    from summarize_cli.cleaning import clean_text
+    from summarize_cli.summarize import sentences_of
+
+    text, _ = clean_text(SEED.read_text(encoding="utf-8"))
+    pool = sentences_of(text)
+    clauses = [c.strip() for s in pool for c in s.split(",") if len(c.split()) >= 4]
+    unique = list(dict.fromkeys([*pool, *clauses]))
+    if len(unique) < count:
+        unique += [f"{s} ({i})" for i, s in enumerate(pool * (count // len(pool) + 1))]
+    return unique[:count]
+
+
+def article_of_tokens(tokenizer: Any, tokens: int) -> str:
+    """Seed text cut so that it is exactly ``tokens`` tokens long, special tokens included."""
+    ids = tokenizer(SEED.read_text(encoding="utf-8") * 10, add_special_tokens=False)["input_ids"]
+    specials = len(tokenizer("")["input_ids"])
+    text = tokenizer.decode(ids[: tokens - specials])
+    return str(text)
+
+
+REPEAT = 2
+
+
+def timed(run: Callable[[], Any], repeat: int = REPEAT) -> float:
+    """Best wall time of ``repeat`` runs; every contender gets the same number of tries."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def hf_generate(model: Any, tokenizer: Any, texts: Sequence[str], batch: int, beams: int, new_tokens: int) -> int:
+    """Plain transformers: what a hand-written script does. Returns the tokens generated."""
+    import torch
+
+    produced = 0
+    for start in range(0, len(texts), batch):
+        enc = tokenizer(list(texts[start : start + batch]), return_tensors="pt", padding=True).to(model.device)
+        with torch.inference_mode():
+            out = model.generate(
+                **enc, num_beams=beams, min_new_tokens=new_tokens, max_new_tokens=new_tokens, early_stopping=False
+            )
+        produced += (out.shape[1] - 1) * out.shape[0]
+    return produced
+
+
+def load_hf(path: Path, device: str) -> tuple[Any, Any]:
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForSeq2SeqLM.from_pretrained(path)
+    if device == "cuda":
+        model = model.half()
+    return tokenizer, model.to(device).eval()
+
+
+def project_model(path: Path, role: str, language: str, device: str) -> Any:
+    from summarize_cli.registry import default_loader
+    from summarize_cli.types import ModelSpec
+
+    return default_loader(ModelSpec(model=str(path), role=role, language=language), device, True)
+
+
+def bench_translation(marian: Path, device: str, count: int, batch: int, beams: int, new_tokens: int) -> dict[str, Any]:
+    from summarize_cli.translate import Translator
+    from summarize_cli.types import GenerationSettings
+
+    sentences = distinct_sentences(count)
+    total = count * new_tokens
+    tokenizer, model = load_hf(marian, device)
+    hf_generate(model, tokenizer, sentences[:2], 2, beams, 4)  # warm-up
+    naive_s = timed(lambda: hf_generate(model, tokenizer, sentences, 1, beams, new_tokens))
+    batched_s = timed(lambda: hf_generate(model, tokenizer, sentences, batch, beams, new_tokens))
+    assert hf_generate(model, tokenizer, sentences[:2], 2, beams, new_tokens) == 2 * new_tokens
+
+    ours = project_model(marian, "translation", "uk", device)
+    # Fixed length as for the others: min = max (Hugging Face counts the start token in both).
+    settings = GenerationSettings(num_beams=beams, min_length=new_tokens + 1, max_length=new_tokens + 1)
+    translator = Translator(ours, settings, batch_size=batch, retry_runaway=False)
+    translator.translate(sentences[:2])  # warm-up
+    ours_s = timed(lambda: translator.translate(sentences))
+    return {
+        "sentences": count,
+        "tokens_per_sentence": new_tokens,
+        "beams": beams,
+        "batch_size": batch,
+        "backend": type(ours).__name__,
+        "naive_tok_s": total / naive_s,
+        "batched_tok_s": total / batched_s,
+        "ours_tok_s": total / ours_s,
+        "ours_vs_naive": naive_s / ours_s,
+        "ours_vs_batched": batched_s / ours_s,
+    }
+
+
+def bench_summary(bart: Path, device: str, in_tokens: int, out_tokens: int, beams: int) -> dict[str, Any]:
+    from summarize_cli.summarize import summarize_abstractive
+    from summarize_cli.types import GenerationSettings
+
+    tokenizer, model = load_hf(bart, device)
+    article = article_of_tokens(tokenizer, in_tokens)
+    measured_in = len(tokenizer(article)["input_ids"])
+    hf_generate(model, tokenizer, [article], 1, beams, 4)  # warm-up
+    hf_s = timed(lambda: hf_generate(model, tokenizer, [article], 1, beams, out_tokens))
+
+    ours = project_model(bart, "summary", "en", device)
+    settings = GenerationSettings(num_beams=beams, min_length=out_tokens + 1, max_length=out_tokens + 1)
+    summarize_abstractive(ours, [article], GenerationSettings(num_beams=beams, max_new_tokens=4))  # warm-up
+    ours_s = timed(lambda: summarize_abstractive(ours, [article], settings))
+    return {
+        "input_tokens": measured_in,
+        "output_tokens": out_tokens,
+        "beams": beams,
+        "backend": type(ours).__name__,
+        "transformers_s": hf_s,
+        "ours_s": ours_s,
+        "speedup": hf_s / ours_s,
+    }
+
+
+def cli_command() -> list[str]:
+    script = Path(sys.executable).parent / "summarize-cli"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "summarize_cli"]
+
+
+def bench_help(runs: int = 7) -> dict[str, float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([*cli_command(), "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(times), "best_s": min(times)}
+
+
+def bench_full_run_rss(marian: Path, bart: Path, device: str, workdir: Path) -> dict[str, Any]:
+    """Peak RSS of a whole run (summarizer and three translators loaded), conversions already cached."""
+    config = workdir / "bench-models.toml"
+    lines = [
+        f'[summarizer]\nmodel = "{bart}"\nnum_beams = 4\nmax_new_tokens = 60\n',
+        '[translation]\nsource = "en"\ntargets = ["uk", "ko", "ru"]\n',
+    ]
+    for lang in ("uk", "ko", "ru"):
+        lines.append(f'[translation.models.{lang}]\nmodel = "{marian}"\nnum_beams = 4\nmax_new_tokens = 40\n')
+    config.write_text("\n".join(lines), encoding="utf-8")
+    command = [*cli_command(), "-c", str(config), "--device", device, "-f", "json", "-q", str(SEED)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    subprocess.run(command, capture_output=True, check=False, env=env)  # converts, if not yet done
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True, env=env, check=True)
+    code, seconds, rss_kb = out.stdout.split()
+    return {"exit_code": int(code), "wall_s": float(seconds), "peak_rss_mb": int(rss_kb) / 1024}
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    import torch
+
+    info: dict[str, Any] = {
+        "cpu": _cpu_name(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+    }
+    try:
+        import ctranslate2
+
+        info["ctranslate2"] = ctranslate2.__version__
+    except ImportError:
+        pass
+    import transformers
+
+    info["transformers"] = transformers.__version__
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / ".models")
+    parser.add_argument("--sentences", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--beams", type=int, default=4)
+    parser.add_argument("--tokens", type=int, default=40, help="output tokens per sentence")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["translation", "summary", "help", "rss"])
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("SUMMARIZE_CLI_CACHE", str(args.workdir / "ct2-cache"))
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from summarize_cli.backends.hf import quiet_transformers
+
+    quiet_transformers()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    marian, bart = ensure_models(args.workdir)
+    report: dict[str, Any] = {"machine": machine(), "device": args.device}
+    if "help" not in args.skip:
+        report["help"] = bench_help()
+        print(f"--help: median {report['help']['median_s']:.3f} s", flush=True)
+    if "translation" not in args.skip:
+        t = report["translation"] = bench_translation(
+            marian, args.device, args.sentences, args.batch_size, args.beams, args.tokens
+        )
+        print(
+            f"translation ({t['sentences']} sentences x {t['tokens_per_sentence']} tokens, beam {t['beams']}): "
+            f"naive {t['naive_tok_s']:.1f} tok/s, batched {t['batched_tok_s']:.1f} tok/s, "
+            f"ours ({t['backend']}) {t['ours_tok_s']:.1f} tok/s = {t['ours_vs_naive']:.1f}x naive, "
+            f"{t['ours_vs_batched']:.2f}x batched",
+            flush=True,
+        )
+    if "summary" not in args.skip:
+        s = report["summary"] = bench_summary(bart, args.device, 800, 100, args.beams)
+        print(
+            f"summary ({s['input_tokens']} -> {s['output_tokens']} tokens, beam {s['beams']}): "
+            f"transformers {s['transformers_s']:.2f} s, ours ({s['backend']}) {s['ours_s']:.2f} s = {s['speedup']:.2f}x",
+            flush=True,
+        )
+    if "rss" not in args.skip:
+        r = report["full_run"] = bench_full_run_rss(marian, bart, args.device, args.workdir)
+        print(f"full run: exit {r['exit_code']}, {r['wall_s']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""The CTranslate2 backend: a converted copy of the Hugging Face model, cached, plus its HF tokenizer.
+
+Conversion runs once per model, revision and quantization, in a child process (so the
+full-precision weights it loads never weigh on the run), into a hidden folder that is renamed
+into place only when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import GenerationError, ModelUnavailableError
+from ..types import GenerationSettings, ModelSpec
+from .hf import TokenizerCounts, input_limit, tidy_output, unavailable_message
+
+log = logging.getLogger("summarize_cli")
+
+CACHE_ENV = "SUMMARIZE_CLI_CACHE"
+PARTIAL = ".partial-"
+# Files the converted folder needs besides the weights: CTranslate2 reads its own vocabulary.
+_MARKER = "model.bin"
+
+
+class ConversionError(ModelUnavailableError):
+    """The model could not be converted for CTranslate2."""
+
+
+def cache_root() -> Path:
+    """Where converted models are kept: $SUMMARIZE_CLI_CACHE, else the user cache folder."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "summarize-cli" / "ctranslate2"
+
+
+def default_compute_type(device: str) -> str:
+    """int8 on the CPU, float16 on a GPU."""
+    return "float16" if device == "cuda" else "int8"
+
+
+def cuda_usable() -> bool:
+    """Whether the CTranslate2 wheel can run on a GPU here (it needs CUDA 12's cuBLAS)."""
+    import ctypes
+
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() == 0:
+        return False
+    try:
+        ctypes.CDLL("libcublas.so.12")
+    except OSError:
+        return False
+    return True
+
+
+def _revision_of(spec: ModelSpec) -> str:
+    if spec.is_local:
+        folder = Path(spec.model)
+        stamp = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()) if p.is_file()]
+        return "local-" + hashlib.sha256("\n".join([str(folder.resolve()), *stamp]).encode()).hexdigest()[:16]
+    from ..modelstore import cached_snapshot
+
+    snapshot = cached_snapshot(spec)
+    if snapshot is not None:
+        return snapshot.name  # the commit the cache resolved the revision to
+    return spec.revision or "main"
+
+
+def converted_path(spec: ModelSpec, quantization: str) -> Path:
+    """The cache folder for this model, revision and quantization."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "--", Path(spec.model).name if spec.is_local else spec.model)
+    return cache_root() / f"{slug}--{_revision_of(spec)}--{quantization}"
+
+
+def is_complete(folder: Path) -> bool:
+    """A finished conversion: the final name (never a partial one) holding the weights."""
+    return PARTIAL not in folder.name and (folder / _MARKER).is_file()
+
+
+def _remove_stale_partials(target: Path) -> None:
+    for partial in target.parent.glob(f"{target.name}{PARTIAL}*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def ensure_converted(spec: ModelSpec, quantization: str, offline: bool) -> Path:
+    """The converted model folder, converting in a child process the first time."""
+    target = converted_path(spec, quantization)
+    if is_complete(target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(target)
+    log.info("converting %s for CTranslate2 (%s), once", spec.model, quantization)
+    env = {**os.environ, **({"HF_HUB_OFFLINE": "1"} if offline else {})}
+    command = [sys.executable, "-m", "summarize_cli.backends.ct2", spec.model, str(target), quantization]
+    if spec.revision:
+        command += ["--revision", spec.revision]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0 or not is_complete(target):
+        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ConversionError(f"{spec.model} could not be converted for CTranslate2: {detail}")
+    return target
+
+
+def convert(model: str, target: Path, quantization: str, revision: str | None = None) -> None:
+    """Convert into ``target`` atomically: a partial folder first, renamed when complete."""
+    from ctranslate2.converters import TransformersConverter
+
+    class Converter(TransformersConverter):  # type: ignore[misc]
+        def load_model(self, model_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
+            model = super().load_model(model_class, model_name_or_path, **kwargs)
+            # transformers 5 dropped this attribute from BartConfig; its BART is post-norm.
+            if not hasattr(model.config, "normalize_before"):
+                model.config.normalize_before = False
+            return model
+
+    partial = target.with_name(f"{target.name}{PARTIAL}{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        converter = Converter(model, revision=revision, trust_remote_code=False)
+        converter.convert(str(partial), quantization=quantization, force=True)
+        try:
+            partial.rename(target)
+        except OSError:
+            if not is_complete(target):  # another process may have finished first
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _token_ids(tokenizer: Any, ids: Sequence[int] | None) -> list[int]:
+    return [int(i) for i in ids or []]
+
+
+class CTranslate2Model(TokenizerCounts):
+    """A seq2seq model run by CTranslate2, tokenized exactly as its Hugging Face tokenizer does."""
+
+    def __init__(self, spec: ModelSpec, device: str, offline: bool) -> None:
+        import ctranslate2
+        from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+        self.spec = spec
+        self.compute_type = spec.compute_type or default_compute_type(device)
+        kwargs: dict[str, Any] = {"revision": spec.revision, "local_files_only": offline, "trust_remote_code": False}
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(spec.model, **kwargs)
+            config = AutoConfig.from_pretrained(spec.model, **kwargs)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelUnavailableError(unavailable_message(spec, offline, exc)) from exc
+        try:
+            self.defaults = GenerationConfig.from_pretrained(spec.model, **kwargs)
+        except OSError:
+            self.defaults = GenerationConfig.from_model_config(config)
+        self._limit = input_limit(self.tokenizer, config)
+        if getattr(self.tokenizer, "separate_vocabs", False) or not getattr(
+            config, "share_encoder_decoder_embeddings", True
+        ):
+            # CTranslate2's converter takes one vocabulary for both sides; such a model would
+            # convert with the wrong target vocabulary.
+            raise ConversionError(f"{spec.model} has separate source and target vocabularies")
+        path = ensure_converted(spec, self.compute_type, offline)
+        try:
+            self.translator = ctranslate2.Translator(
+                str(path), device=device, compute_type=self.compute_type, intra_threads=os.cpu_count() or 0
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ConversionError(f"{spec.model}: the converted model could not be loaded: {exc}") from exc
+        self._suppress = self._suppressed_tokens()
+
+    @property
+    def name(self) -> str:
+        """The configured model id or path."""
+        return self.spec.model
+
+    @property
+    def max_input_tokens(self) -> int:
+        """The model's input limit in tokens."""
+        return self._limit
+
+    def _suppressed_tokens(self) -> list[list[str]]:
+        pad = self.tokenizer.pad_token_id
+        sequences = []
+        for ids in getattr(self.defaults, "bad_words_ids", None) or []:
+            # CTranslate2 drops Marian's <pad> from the vocabulary: it can never be generated there.
+            if list(ids) != [pad]:
+                sequences.append(self.tokenizer.convert_ids_to_tokens(list(ids)))
+        return sequences
+
+    def decoding_options(self, settings: GenerationSettings) -> dict[str, Any]:
+        """Hugging Face generation settings translated to CTranslate2's, with the model's defaults."""
+        d = self.defaults
+
+        def pick(name: str) -> Any:
+            value = getattr(settings, name)
+            return value if value is not None else getattr(d, name, None)
+
+        forced_eos = getattr(d, "forced_eos_token_id", None) is not None
+        # Hugging Face counts the decoder start token in max_length and min_length.
+        limit = settings.max_new_tokens if settings.max_new_tokens is not None else (pick("max_length") or 20) - 1
+        # With a forced end token, Hugging Face keeps the last place for it.
+        longest = max(1, limit - 1 if forced_eos else limit)
+        options: dict[str, Any] = {
+            "beam_size": pick("num_beams") or 1,
+            "max_decoding_length": longest,
+            # A minimum above the maximum simply ends at the maximum, as in transformers.
+            "min_decoding_length": min(longest, max(0, (pick("min_length") or 0) - 1)),
+            "length_penalty": pick("length_penalty") if pick("length_penalty") is not None else 1.0,
+            "repetition_penalty": pick("repetition_penalty") or 1.0,
+            "no_repeat_ngram_size": pick("no_repeat_ngram_size") or 0,
+            "max_input_length": 0,
+        }
+        if self._suppress:
+            options["suppress_sequences"] = self._suppress
+        return options
+
+    def generate(self, texts: Sequence[str], settings: GenerationSettings, prefix: str | None = None) -> list[str]:
+        """Generate for a batch; inputs over the limit are an error, never truncated."""
+        if not texts:
+            return []
+        inputs = [f"{prefix} {t}" if prefix else t for t in texts]
+        encoded = self.tokenizer(inputs, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        longest = max(len(ids) for ids in encoded)
+        if longest > self._limit:
+            raise GenerationError(f"{self.name}: an input of {longest} tokens exceeds the limit of {self._limit}")
+        source = [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
+        forced_bos = getattr(self.defaults, "forced_bos_token_id", None)
+        target_prefix = None
+        if forced_bos is not None:
+            target_prefix = [[self.tokenizer.convert_ids_to_tokens(forced_bos)] for _ in source]
+        # Both count a forced first token in the length, so the limits carry over as they are.
+        options = self.decoding_options(settings)
+        try:
+            results = self.translator.translate_batch(source, target_prefix, max_batch_size=len(source), **options)
+        except (RuntimeError, ValueError) as exc:
+            raise GenerationError(f"{self.name}: generation failed: {exc}") from exc
+        outputs = []
+        for result in results:
+            ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
+            outputs.append(
+                tidy_output(self.tokenizer.decode(_token_ids(self.tokenizer, ids), skip_special_tokens=True))
+            )
+        return outputs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m summarize_cli.backends.ct2 MODEL TARGET QUANTIZATION [--revision R]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("model")
+    parser.add_argument("target", type=Path)
+    parser.add_argument("quantization")
+    parser.add_argument("--revision")
+    args = parser.parse_args(argv)
+    try:
+        convert(args.model, args.target, args.quantization, args.revision)
+    except Exception as exc:  # a child process: report any failure as one line and a status
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

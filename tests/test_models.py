@@ -1,0 +1,97 @@
+"""``models``, ``models check`` and ``models pull``: what is configured, whether it works, fetching it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from summarize_cli.status import ExitStatus
+
+from conftest import ROOT, TinyModels, corpus, invoke, write_config
+from model_factory import build_marian
+
+OTHER_LANGUAGE = [
+    "Президент Украины заявил, что обмен пленными возможен уже в этом месяце.",
+    "Переговоры продолжатся на следующей неделе в Женеве, сообщили в министерстве.",
+    "Свидетели рассказали о сильных обстрелах у границы и длинных очередях на переходе.",
+] * 20
+
+
+@pytest.fixture(scope="module")
+def mismatched_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Marian checkpoint whose vocabulary was built for another tokenizer."""
+    return build_marian(tmp_path_factory.mktemp("mismatch") / "en-ko", corpus(), seed=5, vocab_corpus=OTHER_LANGUAGE)
+
+
+@pytest.fixture(autouse=True)
+def _in_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def test_check_runs_the_probe_and_fails_on_gibberish(cli: CliRunner, tiny_models: TinyModels) -> None:
+    result = invoke(cli, ["models", "-c", str(tiny_models.config), "check", "-f", "json"])
+    assert result.exit_code == ExitStatus.PARTIAL_FAILURE
+    reports = {r["language"]: r for r in json.loads(result.stdout)}
+    assert set(reports) == {"en", "uk", "ko", "ru"}
+    for language in ("uk", "ko", "ru"):
+        report = reports[language]
+        assert report["loaded"] and report["load_seconds"] >= 0 and report["output"]
+        assert report["unknown_share"] < 0.03
+        assert any(p.startswith("wrong_language") for p in report["problems"])
+        assert not report["ok"]
+
+
+def test_check_catches_a_vocabulary_that_does_not_match_the_tokenizer(
+    cli: CliRunner, tiny_models: TinyModels, mismatched_model: Path, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "m.toml", tiny_models.summarizer, {"ko": mismatched_model})
+    result = invoke(cli, ["models", "-c", str(config), "check", "ko", "-f", "json"])
+    assert result.exit_code == ExitStatus.PARTIAL_FAILURE
+    [report] = json.loads(result.stdout)
+    assert report["unknown_share"] > 0.3
+    assert any("unknown to the vocabulary" in p for p in report["problems"])
+
+
+def test_check_text_output_names_each_model(cli: CliRunner, tiny_models: TinyModels) -> None:
+    result = invoke(cli, ["models", "-c", str(tiny_models.config), "check", "uk"])
+    assert result.stdout.startswith("FAIL\ttranslation uk\t")
+    assert "loaded in" in result.stdout and "output: " in result.stdout
+
+
+def test_check_of_an_unavailable_model_exits_5(cli: CliRunner, tiny_models: TinyModels, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "m.toml", tiny_models.summarizer, {"uk": tiny_models.translators["uk"]})
+    config.write_text(config.read_text().replace(str(tiny_models.translators["uk"]), "Helsinki-NLP/opus-mt-en-uk"))
+    result = invoke(cli, ["models", "-c", str(config), "check", "uk", "--offline"])
+    assert result.exit_code == ExitStatus.MODEL_UNAVAILABLE
+    assert "not loaded" in result.stdout and "models pull" in result.stdout
+
+
+def test_unknown_model_name_is_a_config_error(cli: CliRunner, tiny_models: TinyModels) -> None:
+    result = invoke(cli, ["models", "-c", str(tiny_models.config), "check", "de"])
+    assert result.exit_code == ExitStatus.CONFIG
+    assert "translation.models.de" in result.stderr
+
+
+def test_a_pinned_revision_is_reported(cli: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "m.toml"
+    config.write_text(
+        '[summarizer]\nmodel = "sshleifer/distilbart-cnn-12-6"\nrevision = "a4f8f3e"\n'
+        '[translation]\ntargets = ["uk"]\n[translation.models.uk]\nmodel = "Helsinki-NLP/opus-mt-en-uk"\n'
+        'backend = "transformers"\n'
+    )
+    rows = json.loads(invoke(cli, ["models", "-c", str(config), "-f", "json"]).stdout)["models"]
+    assert (rows[0]["revision"], rows[1]["revision"], rows[1]["backend"]) == ("a4f8f3e", None, "transformers")
+    assert not rows[0]["available"]
+
+
+def test_over_long_article_is_refused_naming_limit_and_flag(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path
+) -> None:
+    long = tmp_path / "long.txt"
+    long.write_text("Word after word. " * 60)
+    result = invoke(cli, ["-c", str(tiny_models.config), "--max-words", "100", str(long)])
+    assert result.exit_code == ExitStatus.NO_INPUT
+    assert "is 180 words long, over the limit of 100 (raise it with --max-words)" in result.stderr
