@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -98,6 +99,9 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
 )
 @click.option("--sentences", type=click.IntRange(1, 50), default=3, show_default=True, help="Extractive length.")
 @click.option(
+    "--from", "source_language", metavar="LANG", help="The articles' language (default: detected per article)."
+)
+@click.option(
     "-f", "--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: rich on a terminal, else text)."
 )
 @click.option(
@@ -139,6 +143,7 @@ def run(
     no_summary: bool,
     summary_mode: str,
     sentences: int,
+    source_language: str | None,
     fmt: str | None,
     output_dir: Path | None,
     force: bool,
@@ -169,6 +174,8 @@ def run(
     stdout_tty = sys.stdout.isatty()
     fmt = fmt or ("rich" if stdout_tty else "text")
     options = _run_options(targets, no_translate, no_summary, summary_mode, sentences, device, offline)
+    if source_language:
+        options = dataclasses.replace(options, source_language=source_language.strip().lower())
     if output_dir is not None:
         out = output_dir.resolve()
         if any(Path(i).is_dir() and Path(i).resolve() == out for i in inputs):

@@ -127,7 +127,7 @@ class _Validator:
         for unknown in sorted(set(data) - {"summarizer", "translation"}):
             raise self.fail(unknown, "unknown key")
         summarizer = self.model(data, "summarizer", role="summary", language="en", target_token=False)
-        translation = self.table(data, "translation", {"source", "targets", "models", "batch_size"})
+        translation = self.table(data, "translation", {"source", "targets", "models", "batch_size", "pivot"})
         source = self.typed(translation, "translation.source", str) or "en"
         targets_raw = translation.get("targets", [])
         if not isinstance(targets_raw, list) or not all(isinstance(t, str) for t in targets_raw):
@@ -136,6 +136,11 @@ class _Validator:
         translators = {
             lang: self.model(models, f"translation.models.{lang}", role="translation", language=lang, target_token=True)
             for lang in models
+        }
+        pivot_tables = self.table(translation, "translation.pivot", set(translation.get("pivot") or {}), required=False)
+        pivots = {
+            lang: self.model(pivot_tables, f"translation.pivot.{lang}", role="pivot", language=lang, target_token=True)
+            for lang in pivot_tables
         }
         for lang in targets_raw:
             if lang not in translators:
@@ -148,6 +153,7 @@ class _Validator:
             targets=tuple(dict.fromkeys(targets_raw)),
             translators=translators,
             batch_size=batch_size,
+            pivots=pivots,
         )
 
     def model(self, data: Mapping[str, Any], key: str, *, role: str, language: str, target_token: bool) -> ModelSpec:

@@ -37,13 +37,18 @@ class ModelStatus:
 
 
 def configured(config: Config, selection: Iterable[str] = ()) -> list[ModelSpec]:
-    """The configured models, or those named: ``summary`` and language codes."""
-    everything = {"summary": config.summarizer, **config.translators}
-    names = list(selection) or list(everything)
-    unknown = [n for n in names if n not in everything]
-    if unknown:
-        raise ConfigError(config.path, f"translation.models.{unknown[0]}", f"no model is configured for '{unknown[0]}'")
-    return [everything[n] for n in names]
+    """The configured models, or those named: ``summary``, and a language code for the models
+    that translate into it and out of it."""
+    names = list(selection)
+    for name in names:
+        if name != "summary" and name not in config.translators and name not in config.pivots:
+            raise ConfigError(config.path, f"translation.models.{name}", f"no model is configured for '{name}'")
+    everything = [
+        ("summary", config.summarizer),
+        *config.translators.items(),
+        *config.pivots.items(),
+    ]
+    return [spec for name, spec in everything if not names or name in names]
 
 
 def _folder_size(folder: Path) -> int:

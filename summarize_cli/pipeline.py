@@ -14,8 +14,8 @@ from .config import config_digest
 from .errors import ConfigError, GenerationError
 from .registry import ModelRegistry
 from .summarize import extractive_summary, summarize_abstractive
-from .translate import Translator
-from .types import Article, Cleaned, Config, QualityWarning, Result
+from .translate import Translated, Translator
+from .types import Article, Cleaned, Config, ModelSpec, QualityWarning, Result
 
 SummaryChoice = Literal["abstractive", "extractive", "none"]
 T = TypeVar("T")
@@ -32,11 +32,15 @@ class RunOptions:
     sentences: int = 3
     device: str = "auto"
     offline: bool = False
+    source_language: str | None = None
 
 
 @dataclass
 class _Work:
     cleaned: Cleaned
+    language: str = "en"
+    english: str = ""
+    pivot: str | None = None
     summary: str | None = None
     translations: dict[str, str] = field(default_factory=dict)
     warnings: list[QualityWarning] = field(default_factory=list)
@@ -44,8 +48,8 @@ class _Work:
 
     @property
     def body(self) -> str:
-        """What gets translated: the summary, or the cleaned article without one."""
-        return self.summary if self.summary is not None else self.cleaned.text
+        """What gets translated: the summary, or the English article without one."""
+        return self.summary if self.summary is not None else self.english
 
 
 def _isolated(items: Sequence[T], run: Callable[[Sequence[T]], Sequence[U]]) -> list[U | GenerationError]:
@@ -103,10 +107,47 @@ class Pipeline:
         for item in work:
             if not item.cleaned.text:
                 item.error = "no text left after cleaning"
+        self._to_english([w for w in work if w.error is None])
         self._summarize([w for w in work if w.error is None])
         for lang in self.targets:
             self._translate(lang, [w for w in work if w.error is None])
         return [self._result(item) for item in work]
+
+    def _to_english(self, work: list[_Work]) -> None:
+        """Detect each article's language; translate the non-English ones with their pivot model."""
+        source = self.config.source_language
+        by_language: dict[str, list[_Work]] = {}
+        for item in work:
+            item.language = self.options.source_language or self._detect(item.cleaned.text)
+            item.english = item.cleaned.text
+            if item.language == source:
+                continue
+            if item.language not in self.config.pivots:
+                item.error = (
+                    f"the article is in '{item.language}' and no model translates it into {source}: "
+                    f"add [translation.pivot.{item.language}] to {self.config.path}"
+                )
+                continue
+            by_language.setdefault(item.language, []).append(item)
+        for language, items in by_language.items():
+            spec = self.config.pivots[language]
+            for item, outcome in zip(items, self._translated(spec, [w.english for w in items]), strict=True):
+                if isinstance(outcome, GenerationError):
+                    item.error = f"translation from {language} failed: {outcome}"
+                else:
+                    item.english = outcome.text
+                    item.pivot = spec.model
+
+    def _translated(self, spec: ModelSpec, texts: list[str]) -> list[Translated | GenerationError]:
+        """Translate texts with one model, batched together; a failing text fails alone."""
+        translator = Translator(self.registry.get(spec), spec.generation, spec.target_token, self.config.batch_size)
+        return _isolated(texts, translator.translate)
+
+    def _detect(self, text: str) -> str:
+        from .language import CANDIDATES, detect_language
+
+        source = self.config.source_language
+        return detect_language(text, {*CANDIDATES, source, *self.config.pivots}, default=source)
 
     def _summarize(self, work: list[_Work]) -> None:
         mode = self.options.summary
@@ -114,29 +155,26 @@ class Pipeline:
             return
         if mode == "extractive":
             for item in work:
-                item.summary = extractive_summary(item.cleaned.text, self.options.sentences)
+                item.summary = extractive_summary(item.english, self.options.sentences)
             return
         spec = self.config.summarizer
         model = self.registry.get(spec)
 
         def run(items: Sequence[_Work]) -> list[str]:
-            return summarize_abstractive(model, [w.cleaned.text for w in items], spec.generation)
+            return summarize_abstractive(model, [w.english for w in items], spec.generation)
 
         for item, outcome in zip(work, _isolated(work, run), strict=True):
             if isinstance(outcome, GenerationError):
                 item.error = f"summary failed: {outcome}"
             else:
                 item.summary = outcome
-                item.warnings.extend(checks.check_summary(item.cleaned.text, outcome))
+                item.warnings.extend(checks.check_summary(item.english, outcome))
 
     def _translate(self, lang: str, work: list[_Work]) -> None:
         if not work:
             return
         spec = self.config.translator(lang)
-        translator = Translator(self.registry.get(spec), spec.generation, spec.target_token, self.config.batch_size)
-        for item, outcome in zip(
-            work, _isolated(work, lambda items: translator.translate([w.body for w in items])), strict=True
-        ):
+        for item, outcome in zip(work, self._translated(spec, [w.body for w in work]), strict=True):
             if isinstance(outcome, GenerationError):
                 item.error = f"translation into {lang} failed: {outcome}"
             else:
@@ -147,11 +185,11 @@ class Pipeline:
         article = item.cleaned.article
         return Result(
             source=article.source,
-            language=self.config.source_language,
+            language=item.language,
             cleaning=item.cleaned.stats,
             summary=item.summary,
             translations=item.translations,
-            models=self.model_names(),
+            models=self.model_names() | ({"pivot": item.pivot} if item.pivot else {}),
             warnings=tuple(item.warnings),
             error=item.error,
             input_sha256=hashlib.sha256(article.text.encode()).hexdigest(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,15 +36,19 @@ class InputRef:
     name: str
     path: Path | None = None
     root: Path | None = None
+    url: str | None = None
 
     @property
     def is_stdin(self) -> bool:
         """Whether this input is standard input."""
-        return self.path is None
+        return self.path is None and self.url is None
 
     @property
     def relative(self) -> Path:
-        """The path below the folder it was found in, or the file name for a lone file."""
+        """The path below the folder it was found in, the file name for a lone file, a slug for a URL."""
+        if self.url is not None:
+            slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.url.split("://", 1)[-1]).strip("._") or "page"
+            return Path(slug[:120] + ".html")
         if self.path is None:
             return Path("stdin")
         if self.root is not None:
@@ -60,6 +65,9 @@ def expand_inputs(inputs: Iterable[str]) -> list[InputRef]:
     for raw in inputs:
         if raw == STDIN:
             refs.append(InputRef(STDIN_NAME))
+            continue
+        if raw.startswith(("http://", "https://")):
+            refs.append(InputRef(raw, url=raw))
             continue
         path = Path(raw)
         if path.is_dir():
@@ -125,6 +133,14 @@ def decode(data: bytes, name: str) -> str:
     return text.lstrip("\ufeff")
 
 
+def _recode(data: bytes, charset: str) -> bytes:
+    """Bytes in the charset a server declared, as UTF-8; undeclared or unknown charsets are left alone."""
+    try:
+        return data.decode(charset).encode("utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return data
+
+
 def _decode_legacy(data: bytes, name: str) -> str:
     from charset_normalizer import from_bytes
 
@@ -143,16 +159,28 @@ def _control_share(text: str) -> float:
 
 def read_article(ref: InputRef, stdin: BinaryIO | None = None) -> Article:
     """Read and decode one input into an :class:`Article`; empty text is an error."""
-    data = read_bytes(ref, stdin)
+    kind = ref.path.suffix.lower() if ref.path is not None else ""
+    if ref.url is not None:
+        from .webpage import fetch
+
+        page = fetch(ref.url)
+        data = page.data
+        kind = ".html" if page.content_type in ("text/html", "application/xhtml+xml") else ".txt"
+        if page.charset:
+            data = _recode(data, page.charset)
+    else:
+        data = read_bytes(ref, stdin)
     if not data:
         raise InputError(ref.name, "is empty")
     text = decode(data, ref.name)
-    if ref.path is not None and ref.path.suffix.lower() in (".html", ".htm"):
+    if kind in (".html", ".htm"):
         from .webpage import extract_article
 
-        text = extract_article(text)
-        if not text.strip():
-            raise InputError(ref.name, "has no article text")
+        text = extract_article(text, ref.name)
+    elif kind == ".md":
+        from .webpage import strip_markdown
+
+        text = strip_markdown(text)
     if not text.strip():
         raise InputError(ref.name, "holds only whitespace")
     return Article(source=ref.name, text=text, path=ref.path)

@@ -61,6 +61,7 @@ class Config:
     targets: tuple[str, ...]
     translators: dict[str, ModelSpec]
     batch_size: int = 16
+    pivots: dict[str, ModelSpec] = field(default_factory=dict)
 
     def translator(self, language: str) -> ModelSpec:
         """The translation model for ``language``."""

@@ -36,9 +36,20 @@ class TinyModels:
     config: Path
     summarizer: Path
     translators: dict[str, Path]
+    pivots: dict[str, Path]
 
 
-def write_config(path: Path, summarizer: Path, translators: dict[str, Path], extra: str = "") -> Path:
+UKRAINIAN = """\
+Президент України Володимир Зеленський заявив, що готовий передати двох північнокорейських солдатів.
+Служба безпеки України повідомила, що солдатів захопили 9 січня і зараз вони перебувають у Києві.
+За даними розвідки, Північна Корея направила до Росії близько 10 тисяч військових.
+Переговори про обмін полоненими тривають, повідомили в міністерстві.
+"""
+
+
+def write_config(
+    path: Path, summarizer: Path, translators: dict[str, Path], extra: str = "", pivots: dict[str, Path] | None = None
+) -> Path:
     lines = [
         "[summarizer]",
         f'model = "{summarizer}"',
@@ -56,6 +67,8 @@ def write_config(path: Path, summarizer: Path, translators: dict[str, Path], ext
         lines += [f"[translation.models.{lang}]", f'model = "{model}"', "max_new_tokens = 24", ""]
         if lang == "ru":
             lines.insert(-1, 'target_token = ">>rus<<"')
+    for lang, model in (pivots or {}).items():
+        lines += [f"[translation.pivot.{lang}]", f'model = "{model}"', "max_new_tokens = 24", ""]
     path.write_text("\n".join(lines) + extra, encoding="utf-8")
     return path
 
@@ -70,8 +83,9 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
         "ko": build_marian(root / "en-ko", text, seed=3),
         "ru": build_marian(root / "en-ru", text, seed=4, language_tokens=(">>rus<<", ">>ukr<<")),
     }
-    config = write_config(root / "models.toml", summarizer, translators)
-    return TinyModels(root, config, summarizer, translators)
+    pivots = {"uk": build_marian(root / "uk-en", [*UKRAINIAN.splitlines(), *text], seed=6)}
+    config = write_config(root / "models.toml", summarizer, translators, pivots=pivots)
+    return TinyModels(root, config, summarizer, translators, pivots)
 
 
 @pytest.fixture

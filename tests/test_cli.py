@@ -234,6 +234,7 @@ def test_models_lists_every_configured_model_as_available(cli: CliRunner, tiny_m
         ("translation", "uk"),
         ("translation", "ko"),
         ("translation", "ru"),
+        ("pivot", "uk"),
     ]
     assert all(r["available"] and r["size_bytes"] > 0 for r in rows)
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from summarize_cli.status import ExitStatus
 
-from conftest import ROOT, TinyModels, corpus, invoke, write_config
+from conftest import ROOT, TinyModels, corpus, invoke, run_cli, write_config
 from model_factory import build_marian
 
 OTHER_LANGUAGE = [
@@ -95,3 +95,46 @@ def test_over_long_article_is_refused_naming_limit_and_flag(
     result = invoke(cli, ["-c", str(tiny_models.config), "--max-words", "100", str(long)])
     assert result.exit_code == ExitStatus.NO_INPUT
     assert "is 180 words long, over the limit of 100 (raise it with --max-words)" in result.stderr
+
+
+def test_pull_fetches_once_and_then_offline_runs_work(tiny_models: TinyModels, tmp_path: Path) -> None:
+    from fake_hub import serve
+
+    config = tmp_path / "models.toml"
+    config.write_text(
+        '[summarizer]\nmodel = "sshleifer/distilbart-cnn-12-6"\nmax_length = 30\n'
+        '[translation]\ntargets = ["uk"]\n[translation.models.uk]\nmodel = "Helsinki-NLP/opus-mt-en-uk"\nmax_new_tokens = 20\n'
+    )
+    repos = {
+        "sshleifer/distilbart-cnn-12-6": tiny_models.summarizer,
+        "Helsinki-NLP/opus-mt-en-uk": tiny_models.translators["uk"],
+    }
+    home = tmp_path / "hf-home"
+    with serve(repos) as hub:
+        online = {
+            "HF_ENDPOINT": hub.url,
+            "HF_HOME": str(home),
+            "HF_HUB_OFFLINE": "0",
+            "SUMMARIZE_CLI_CACHE": str(tmp_path / "ct2"),
+        }
+        before = run_cli(["models", "-c", str(config), "-f", "json"], env=online)
+        assert [m["available"] for m in json.loads(before.stdout)["models"]] == [False, False]
+
+        first = run_cli(["models", "-c", str(config), "pull"], env=online)
+        assert first.returncode == 0, first.stderr.decode()
+        fetched = list(hub.downloads)
+        assert any(name.endswith("model.safetensors") for name in fetched)
+        assert {name.split("/")[0] + "/" + name.split("/")[1] for name in fetched} == set(repos)
+        assert list((tmp_path / "ct2").glob("*--int8"))  # converted for CTranslate2 as well
+
+        hub.downloads.clear()
+        second = run_cli(["models", "-c", str(config), "pull"], env=online)
+        assert second.returncode == 0, second.stderr.decode()
+        assert hub.downloads == []
+
+    offline = {**online, "HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"}
+    listed = run_cli(["models", "-c", str(config), "-f", "json"], env=offline)
+    assert all(m["available"] and m["size_bytes"] > 0 for m in json.loads(listed.stdout)["models"])
+    result = run_cli(["-c", str(config), "--offline", "-f", "json", "seeds/zelensky-pow-exchange.txt"], env=offline)
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["translations"]["uk"]

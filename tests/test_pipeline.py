@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from summarize_cli.config import parse_config
@@ -32,6 +34,8 @@ def make(options: RunOptions | None = None, **models: FakeModel) -> tuple[Pipeli
     fakes = {"en": FakeModel(max_input_tokens=200), "uk": FakeModel(), "ru": FakeModel(), **models}
     registry = ModelRegistry(loader=fake_loader(fakes))
     registry._device = "cpu"
+    # These tests are about orchestration; language detection has its own.
+    options = dataclasses.replace(options or RunOptions(), source_language="en")
     return Pipeline(CONFIG, options, registry), fakes
 
 

@@ -69,15 +69,3 @@ def test_stdin_is_read_as_an_article() -> None:
     article = read_article(ref, io.BytesIO(b"Hello from a pipe.\r\n"))
     assert article.source == "<stdin>"
     assert article.text == "Hello from a pipe.\r\n"
-
-
-def test_html_is_reduced_to_title_and_article_text(tmp_path: Path) -> None:
-    page = tmp_path / "page.html"
-    page.write_text(
-        "<html><head><title>Prisoner swap</title><script>var x = 1;</script></head><body>"
-        "<nav><a href='/'>Home</a> | <a href='/world'>World</a></nav>"
-        "<article><h1>Prisoner swap</h1><p>Kyiv offered an exchange.</p><p>Talks go on.</p></article>"
-        "<footer>Copyright 2025</footer></body></html>",
-        encoding="utf-8",
-    )
-    assert read(page) == "Prisoner swap\nKyiv offered an exchange.\nTalks go on."

@@ -113,8 +113,15 @@ def ensure_converted(spec: ModelSpec, quantization: str, offline: bool) -> Path:
     _remove_stale_partials(target)
     log.info("converting %s for CTranslate2 (%s), once", spec.model, quantization)
     env = {**os.environ, **({"HF_HUB_OFFLINE": "1"} if offline else {})}
-    command = [sys.executable, "-m", "summarize_cli.backends.ct2", spec.model, str(target), quantization]
-    if spec.revision:
+    source = spec.model
+    if not spec.is_local:
+        from ..modelstore import cached_snapshot
+
+        # Convert from the files already in the cache, at the revision they were fetched at.
+        snapshot = cached_snapshot(spec)
+        source = str(snapshot) if snapshot is not None else spec.model
+    command = [sys.executable, "-m", "summarize_cli.backends.ct2", source, str(target), quantization]
+    if spec.revision and source == spec.model:
         command += ["--revision", spec.revision]
     proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0 or not is_complete(target):

@@ -1,0 +1,31 @@
+"""The language an article is written in, detected offline with a model shipped in the package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+# Languages the detector chooses among: those worth a clear "no pivot model" error, and ours.
+CANDIDATES = ("en", "uk", "ru", "ko", "de", "fr", "es", "it", "pt", "pl", "nl", "tr", "be", "bg", "ja", "zh", "ar")
+
+
+@lru_cache(maxsize=4)
+def _identifier(languages: tuple[str, ...]) -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(languages))
+    return identifier
+
+
+# Below this confidence the detector is guessing (a word or two); the default language is kept.
+MIN_CONFIDENCE = 0.3
+
+
+def detect_language(text: str, candidates: Iterable[str] = CANDIDATES, default: str = "en") -> str:
+    """The ISO 639-1 code of the language of ``text``; ``default`` when there is too little to tell."""
+    if not any(ch.isalpha() for ch in text):
+        return default
+    code, confidence = _identifier(tuple(sorted({*candidates, default}))).classify(text)
+    return str(code) if confidence >= MIN_CONFIDENCE else default
