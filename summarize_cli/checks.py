@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .sentences import split_paragraphs, split_sentences
-from .types import QualityWarning
+from .types import GenerationSettings, QualityWarning
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,7 @@ class Thresholds:
 THRESHOLDS = Thresholds()
 
 # Settings for the one retry of an output that loops.
-RETRY_NO_REPEAT_NGRAM = 3
-RETRY_REPETITION_PENALTY = 1.3
+RETRY_SETTINGS = GenerationSettings(no_repeat_ngram_size=3, repetition_penalty=1.3)
 
 SCRIPTS = {
     "en": "LATIN",

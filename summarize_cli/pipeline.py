@@ -15,7 +15,7 @@ from .errors import ConfigError, GenerationError
 from .registry import ModelRegistry
 from .summarize import extractive_summary, summarize_abstractive
 from .translate import Translated, Translator
-from .types import Article, Cleaned, Config, ModelSpec, QualityWarning, Result
+from .types import Article, Cleaned, Config, GenerationSettings, ModelSpec, QualityWarning, Result
 
 SummaryChoice = Literal["abstractive", "extractive", "none"]
 T = TypeVar("T")
@@ -160,15 +160,24 @@ class Pipeline:
         spec = self.config.summarizer
         model = self.registry.get(spec)
 
-        def run(items: Sequence[_Work]) -> list[str]:
-            return summarize_abstractive(model, [w.english for w in items], spec.generation)
+        def run(items: Sequence[_Work], settings: GenerationSettings = spec.generation) -> list[str]:
+            return summarize_abstractive(model, [w.english for w in items], settings)
 
         for item, outcome in zip(work, _isolated(work, run), strict=True):
             if isinstance(outcome, GenerationError):
                 item.error = f"summary failed: {outcome}"
             else:
                 item.summary = outcome
-                item.warnings.extend(checks.check_summary(item.english, outcome))
+        # A summary that loops gets one more try with settings that discourage repeats.
+        looping = [w for w in work if w.summary is not None and checks.looping_span(w.summary) is not None]
+        if looping:
+            strict = spec.generation.merged(checks.RETRY_SETTINGS)
+            for item, outcome in zip(looping, _isolated(looping, lambda items: run(items, strict)), strict=True):
+                if not isinstance(outcome, GenerationError):
+                    item.summary = outcome
+        for item in work:
+            if item.summary is not None:
+                item.warnings.extend(checks.check_summary(item.english, item.summary))
 
     def _translate(self, lang: str, work: list[_Work]) -> None:
         if not work:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .backends.base import Seq2SeqModel
-from .checks import RETRY_NO_REPEAT_NGRAM, RETRY_REPETITION_PENALTY, is_runaway
+from .checks import RETRY_SETTINGS, is_runaway
 from .chunking import split_long_sentence
 from .sentences import split_paragraphs, split_sentences
 from .types import GenerationSettings
@@ -78,12 +78,7 @@ class Translator:
         done = self._batched(units, self.settings)
         runaway = [u for u in units if is_runaway(u, done[u])] if self.retry_runaway else []
         if runaway:
-            strict = self.settings.merged(
-                GenerationSettings(
-                    no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM, repetition_penalty=RETRY_REPETITION_PENALTY
-                )
-            )
-            done.update(self._batched(runaway, strict))
+            done.update(self._batched(runaway, self.settings.merged(RETRY_SETTINGS)))
         return done
 
     def _batched(self, units: Sequence[str], settings: GenerationSettings) -> dict[str, str]:

@@ -138,3 +138,16 @@ def test_check_text_runs_summary_checks_for_english_and_translation_checks_other
         "wrong_language",
         "untranslated",
     ]
+
+
+@pytest.mark.parametrize(
+    ("translation", "language"),
+    [
+        ("Північна Корея направила близько 20 тисяч військових.", "uk"),
+        ("Северная Корея отправила около 20 000 военных.", "ru"),
+        ("북한은 약 2만 명의 병력을 보냈다.", "ko"),
+    ],
+)
+def test_a_changed_number_is_flagged_in_every_language(translation: str, language: str) -> None:
+    warnings = checks.number_mismatches("North Korea has sent around 10,000 troops.", translation, language)
+    assert [(w.code, w.language, w.span) for w in warnings] == [("number_mismatch", language, "10,000")]

@@ -104,3 +104,29 @@ def test_seed_article_through_fakes_keeps_json_shape() -> None:
     data = result.as_dict()
     assert {"source", "language", "cleaning", "summary", "translations", "models", "warnings", "error"} <= set(data)
     assert data["cleaning"] == {"lines_in": 9, "lines_out": 8, "duplicates_removed": 1}
+
+
+def test_a_looping_summary_is_retried_once_with_settings_that_discourage_repeats() -> None:
+    summarizer = FakeModel(max_input_tokens=200, transform=lambda t: "loop loop loop loop loop")
+    pipeline, _ = make(RunOptions(translate=False), en=summarizer)
+    [result] = pipeline.run([article("a", "A calm report.")])
+    assert len(summarizer.calls) == 2
+    assert summarizer.settings[1].no_repeat_ngram_size == 3
+    assert [w.code for w in result.warnings] == ["repetition"]  # still looping after the retry
+
+
+def test_the_library_runs_without_click_or_rich() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from summarize_cli import Article, Pipeline, RunOptions, load_config\n"
+        "from summarize_cli.cleaning import clean\n"
+        "pipeline = Pipeline(load_config(), RunOptions(summary='extractive', translate=False))\n"
+        "[r] = pipeline.run([Article(source='s', text='One fact. Another fact. A third one here.')])\n"
+        "assert r.summary, r\n"
+        "print(sorted(m for m in ('click', 'rich') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
