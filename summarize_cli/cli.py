@@ -69,6 +69,29 @@ def _exit_for(exc: SummarizeError) -> ExitStatus:
     return ExitStatus.PARTIAL_FAILURE
 
 
+CONFIG_OPTION = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="SUMMARIZE_CLI_CONFIG",
+    help="The models.toml to use (also $SUMMARIZE_CLI_CONFIG).",
+)
+DEVICE_OPTION = click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda", "mps"]),
+    default="auto",
+    show_default=True,
+    help="Where models run; auto takes CUDA, then MPS, then the CPU.",
+)
+OFFLINE_OPTION = click.option(
+    "--offline",
+    is_flag=True,
+    envvar="HF_HUB_OFFLINE",
+    help="Never touch the network; models must be cached or local (also HF_HUB_OFFLINE=1).",
+)
+
+
 @click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="summarize-cli")
 def main() -> None:
@@ -108,24 +131,9 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
     "-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Write results to files here."
 )
 @click.option("--force", is_flag=True, help="With -o: redo inputs whose results are already there.")
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar="SUMMARIZE_CLI_CONFIG",
-    help="The models.toml to use.",
-)
-@click.option(
-    "--device",
-    type=click.Choice(["auto", "cpu", "cuda", "mps"]),
-    default="auto",
-    show_default=True,
-    help="Where models run.",
-)
-@click.option(
-    "--offline", is_flag=True, envvar="HF_HUB_OFFLINE", help="Never touch the network; models must be cached or local."
-)
+@CONFIG_OPTION
+@DEVICE_OPTION
+@OFFLINE_OPTION
 @click.option("--strict", is_flag=True, help="Exit 6 when a quality check raised a warning.")
 @click.option(
     "--max-words",
@@ -212,7 +220,7 @@ def _run_options(
         summary=summary,
         sentences=sentences,
         device=device,
-        offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
+        offline=offline,
     )
 
 
@@ -242,7 +250,7 @@ def _run(
         os.environ["HF_HUB_OFFLINE"] = "1"
     config = load_config(config_path)
     err = Console(stderr=True, highlight=False)
-    _log_to_stderr(quiet, verbose)
+    _log_to_stderr(quiet, verbose, err)
     registry = ModelRegistry(device=options.device, offline=options.offline)
     if verbose:
         registry.on_load = lambda spec: err.print(f"loading {spec.role} model {spec.model}", highlight=False)
@@ -257,12 +265,13 @@ def _run(
     if not refs:
         raise InputError(", ".join(inputs), "holds no articles (.txt, .md, .html, .htm)")
 
+    show_warnings = output_dir is not None or fmt not in ("rich", "markdown")
+    reporter_cls = BarReporter if err.is_terminal and not quiet else ConsoleReporter
+    reporter = reporter_cls(err, verbose=verbose, quiet=quiet, show_warnings=show_warnings)
     collected: list[Any] = []
     stdout_console = Console(highlight=False) if fmt == "rich" else None
 
-    def on_result(result: Any) -> None:
-        if output_dir is not None:
-            return
+    def emit(result: Any) -> None:
         if fmt == "jsonl":
             render.render_jsonl(result, sys.stdout)
         elif fmt == "json":
@@ -274,10 +283,15 @@ def _run(
         elif stdout_console is not None:
             render.render_rich(result, stdout_console)
 
-    show_warnings = output_dir is not None or fmt not in ("rich", "markdown")
-    bar = err.is_terminal and not quiet and (output_dir is not None or len(refs) > 1)
-    reporter_cls = BarReporter if bar else ConsoleReporter
-    reporter = reporter_cls(err, verbose=verbose, quiet=quiet, show_warnings=show_warnings)
+    def on_result(result: Any) -> None:
+        if output_dir is not None:
+            return
+        if isinstance(reporter, BarReporter) and sys.stdout.isatty():
+            with reporter.suspended():  # the bar and the results share one terminal
+                emit(result)
+        else:
+            emit(result)
+
     runner = BatchRunner(
         pipeline,
         layout_for=(lambda rs: OutputLayout(output_dir, rs, ("summary", *pipeline.targets))) if output_dir else None,
@@ -311,16 +325,27 @@ def _run(
     return ExitStatus.OK
 
 
-def _log_to_stderr(quiet: bool, verbose: bool) -> None:
-    """The library's own notes (a model being converted, a fallback) as plain stderr lines."""
+def _log_to_stderr(quiet: bool, verbose: bool, console: Any = None) -> None:
+    """The library's own notes (a model being converted, a fallback) as plain stderr lines.
+
+    With a rich ``console``, lines go through it, so that they print above a progress bar.
+    """
     import logging
 
+    class ConsoleHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            line = self.format(record)
+            if console is not None:
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
+            else:
+                click.echo(line, err=True)
+
     logger = logging.getLogger("summarize_cli")
-    for old in [h for h in logger.handlers if getattr(h, "summarize_cli", False)]:
+    for old in [h for h in logger.handlers if isinstance(h, logging.Handler) and h.get_name() == "summarize-cli"]:
         logger.removeHandler(old)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = ConsoleHandler()
+    handler.set_name("summarize-cli")
     handler.setFormatter(logging.Formatter("summarize-cli: %(message)s"))
-    handler.summarize_cli = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.propagate = False
     logger.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
@@ -381,14 +406,7 @@ def _human_size(size: int | None) -> str:
 
 
 @main.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar="SUMMARIZE_CLI_CONFIG",
-    help="The models.toml to use.",
-)
+@CONFIG_OPTION
 @click.option(
     "-f",
     "--format",
@@ -453,11 +471,6 @@ def models(ctx: click.Context, config_path: str | None, fmt: str | None) -> None
     Console().print(table)
 
 
-DEVICE_OPTION = click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True
-)
-
-
 @models.command("pull")
 @click.argument("names", metavar="[LANG|summary]...", nargs=-1)
 @DEVICE_OPTION
@@ -492,7 +505,7 @@ def models_pull(config_path: str | None, names: tuple[str, ...], device: str) ->
 @models.command("check")
 @click.argument("names", metavar="[LANG|summary]...", nargs=-1)
 @DEVICE_OPTION
-@click.option("--offline", is_flag=True, envvar="HF_HUB_OFFLINE", help="Never touch the network.")
+@OFFLINE_OPTION
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def models_check(config_path: str | None, names: tuple[str, ...], device: str, offline: bool, fmt: str) -> None:

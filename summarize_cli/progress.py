@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import (
@@ -100,3 +101,12 @@ class BarReporter(ConsoleReporter):
     def stop(self) -> None:
         """Remove the bar."""
         self.progress.stop()
+
+    @contextmanager
+    def suspended(self) -> Iterator[None]:
+        """Take the bar off the screen while something else writes to the same terminal."""
+        self.progress.stop()
+        try:
+            yield
+        finally:
+            self.progress.start()

@@ -118,10 +118,7 @@ def render_rich(result: Result, console: Console) -> None:
             )
         )
     if result.warnings:
-        lines = Text()
-        for warning in result.warnings:
-            lines.append("⚠ ", style="yellow")
-            lines.append(_warning_line(warning) + "\n")
+        lines = Text("\n").join(Text.assemble(("⚠ ", "yellow"), _warning_line(warning)) for warning in result.warnings)
         parts.append(Panel(lines, title="[yellow]Warnings[/yellow]", title_align="left", border_style="yellow"))
     cleaning = result.cleaning
     note = ""

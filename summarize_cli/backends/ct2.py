@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import GenerationError, ModelUnavailableError
 from ..types import GenerationSettings, ModelSpec
-from .hf import TokenizerCounts, input_limit, tidy_output, unavailable_message
+from .hf import TokenizedModel, input_limit, tidy_output, unavailable_message
 
 log = logging.getLogger("summarize_cli")
 
@@ -157,11 +157,7 @@ def convert(model: str, target: Path, quantization: str, revision: str | None = 
         shutil.rmtree(partial, ignore_errors=True)
 
 
-def _token_ids(tokenizer: Any, ids: Sequence[int] | None) -> list[int]:
-    return [int(i) for i in ids or []]
-
-
-class CTranslate2Model(TokenizerCounts):
+class CTranslate2Model(TokenizedModel):
     """A seq2seq model run by CTranslate2, tokenized exactly as its Hugging Face tokenizer does."""
 
     def __init__(self, spec: ModelSpec, device: str, offline: bool) -> None:
@@ -195,16 +191,6 @@ class CTranslate2Model(TokenizerCounts):
         except (RuntimeError, ValueError) as exc:
             raise ConversionError(f"{spec.model}: the converted model could not be loaded: {exc}") from exc
         self._suppress = self._suppressed_tokens()
-
-    @property
-    def name(self) -> str:
-        """The configured model id or path."""
-        return self.spec.model
-
-    @property
-    def max_input_tokens(self) -> int:
-        """The model's input limit in tokens."""
-        return self._limit
 
     def _suppressed_tokens(self) -> list[list[str]]:
         pad = self.tokenizer.pad_token_id
@@ -248,9 +234,7 @@ class CTranslate2Model(TokenizerCounts):
             return []
         inputs = [f"{prefix} {t}" if prefix else t for t in texts]
         encoded = self.tokenizer(inputs, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
-        longest = max(len(ids) for ids in encoded)
-        if longest > self._limit:
-            raise GenerationError(f"{self.name}: an input of {longest} tokens exceeds the limit of {self._limit}")
+        self.check_fits([len(ids) for ids in encoded])
         source = [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
         forced_bos = getattr(self.defaults, "forced_bos_token_id", None)
         target_prefix = None
@@ -265,9 +249,7 @@ class CTranslate2Model(TokenizerCounts):
         outputs = []
         for result in results:
             ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
-            outputs.append(
-                tidy_output(self.tokenizer.decode(_token_ids(self.tokenizer, ids), skip_special_tokens=True))
-            )
+            outputs.append(tidy_output(self.tokenizer.decode(ids, skip_special_tokens=True)))
         return outputs
 
 

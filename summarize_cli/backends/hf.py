@@ -61,10 +61,28 @@ def tidy_output(text: str) -> str:
     return " ".join("".join(ch for ch in text if ch.isprintable() or ch.isspace()).split())
 
 
-class TokenizerCounts:
-    """Token counting and unknown-token share, shared by every backend that uses an HF tokenizer."""
+class TokenizedModel:
+    """What every backend that reads through a Hugging Face tokenizer shares."""
 
+    spec: ModelSpec
     tokenizer: Any
+    _limit: int
+
+    @property
+    def name(self) -> str:
+        """The configured model id or path."""
+        return self.spec.model
+
+    @property
+    def max_input_tokens(self) -> int:
+        """The model's input limit in tokens."""
+        return self._limit
+
+    def check_fits(self, lengths: Sequence[int]) -> None:
+        """Inputs over the limit are an error: they are never truncated."""
+        longest = max(lengths, default=0)
+        if longest > self._limit:
+            raise GenerationError(f"{self.name}: an input of {longest} tokens exceeds the limit of {self._limit}")
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Token counts including the special tokens the tokenizer adds."""
@@ -83,7 +101,7 @@ class TokenizerCounts:
         return sum(1 for i in ids if i == unk) / len(ids)
 
 
-class TransformersModel(TokenizerCounts):
+class TransformersModel(TokenizedModel):
     """A seq2seq model run by transformers on one device."""
 
     def __init__(self, spec: ModelSpec, device: str, offline: bool) -> None:
@@ -98,26 +116,13 @@ class TransformersModel(TokenizerCounts):
         self.torch = torch
         self._limit = input_limit(self.tokenizer, self.model.config)
 
-    @property
-    def name(self) -> str:
-        """The configured model id or path."""
-        return self.spec.model
-
-    @property
-    def max_input_tokens(self) -> int:
-        """The model's input limit in tokens."""
-        return self._limit
-
     def generate(self, texts: Sequence[str], settings: GenerationSettings, prefix: str | None = None) -> list[str]:
         """Generate for a batch; inputs over the limit are an error, never truncated."""
         if not texts:
             return []
         inputs = [f"{prefix} {t}" if prefix else t for t in texts]
         encoded = self.tokenizer(inputs, return_tensors="pt", padding=True, truncation=False, verbose=False)
-        if encoded["input_ids"].shape[1] > self._limit:
-            raise GenerationError(
-                f"{self.name}: an input of {encoded['input_ids'].shape[1]} tokens exceeds the limit of {self._limit}"
-            )
+        self.check_fits([int(mask.sum()) for mask in encoded["attention_mask"]])
         kwargs = settings.as_kwargs()
         if "max_new_tokens" in kwargs:
             kwargs.pop("max_length", None)
