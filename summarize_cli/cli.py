@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -16,6 +16,9 @@ from .errors import ConfigError, InputError, ModelUnavailableError, SummarizeErr
 from .render import FORMATS
 from .sources import DEFAULT_MAX_WORDS
 from .status import ExitStatus
+
+if TYPE_CHECKING:
+    from .pipeline import RunOptions, SummaryChoice
 
 EXAMPLES = """\
 \b
@@ -210,10 +213,10 @@ def _run_options(
     sentences: int,
     device: str,
     offline: bool,
-) -> Any:
+) -> RunOptions:
     from .pipeline import RunOptions
 
-    summary: Any = "none" if no_summary else summary_mode
+    summary: SummaryChoice = "none" if no_summary else "extractive" if summary_mode == "extractive" else "abstractive"
     return RunOptions(
         targets=_parse_targets(targets),
         translate=not no_translate,
@@ -226,7 +229,7 @@ def _run_options(
 
 def _run(
     inputs: Sequence[str],
-    options: Any,
+    options: RunOptions,
     fmt: str,
     output_dir: Path | None,
     force: bool,
