@@ -74,16 +74,21 @@ def article_of_tokens(tokenizer: Any, tokens: int) -> str:
     return str(text)
 
 
-REPEAT = 2
+REPEAT = 3
 
 
-def timed(run: Callable[[], Any], repeat: int = REPEAT) -> float:
-    """Best wall time of ``repeat`` runs; every contender gets the same number of tries."""
-    best = float("inf")
+def race(contenders: dict[str, Callable[[], Any]], repeat: int = REPEAT) -> dict[str, float]:
+    """Best wall time of each contender over ``repeat`` rounds.
+
+    The contenders take turns within each round, so a slow spell of a shared machine
+    hits them alike instead of one of them.
+    """
+    best = dict.fromkeys(contenders, float("inf"))
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
+        for name, run in contenders.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
     return best
 
 
@@ -127,8 +132,6 @@ def bench_translation(marian: Path, device: str, count: int, batch: int, beams: 
     total = count * new_tokens
     tokenizer, model = load_hf(marian, device)
     hf_generate(model, tokenizer, sentences[:2], 2, beams, 4)  # warm-up
-    naive_s = timed(lambda: hf_generate(model, tokenizer, sentences, 1, beams, new_tokens))
-    batched_s = timed(lambda: hf_generate(model, tokenizer, sentences, batch, beams, new_tokens))
     assert hf_generate(model, tokenizer, sentences[:2], 2, beams, new_tokens) == 2 * new_tokens
 
     ours = project_model(marian, "translation", "uk", device)
@@ -136,7 +139,14 @@ def bench_translation(marian: Path, device: str, count: int, batch: int, beams: 
     settings = GenerationSettings(num_beams=beams, min_length=new_tokens + 1, max_length=new_tokens + 1)
     translator = Translator(ours, settings, batch_size=batch, retry_runaway=False)
     translator.translate(sentences[:2])  # warm-up
-    ours_s = timed(lambda: translator.translate(sentences))
+    times = race(
+        {
+            "naive": lambda: hf_generate(model, tokenizer, sentences, 1, beams, new_tokens),
+            "batched": lambda: hf_generate(model, tokenizer, sentences, batch, beams, new_tokens),
+            "ours": lambda: translator.translate(sentences),
+        }
+    )
+    naive_s, batched_s, ours_s = times["naive"], times["batched"], times["ours"]
     return {
         "sentences": count,
         "tokens_per_sentence": new_tokens,
@@ -159,12 +169,17 @@ def bench_summary(bart: Path, device: str, in_tokens: int, out_tokens: int, beam
     article = article_of_tokens(tokenizer, in_tokens)
     measured_in = len(tokenizer(article)["input_ids"])
     hf_generate(model, tokenizer, [article], 1, beams, 4)  # warm-up
-    hf_s = timed(lambda: hf_generate(model, tokenizer, [article], 1, beams, out_tokens))
 
     ours = project_model(bart, "summary", "en", device)
     settings = GenerationSettings(num_beams=beams, min_length=out_tokens + 1, max_length=out_tokens + 1)
     summarize_abstractive(ours, [article], GenerationSettings(num_beams=beams, max_new_tokens=4))  # warm-up
-    ours_s = timed(lambda: summarize_abstractive(ours, [article], settings))
+    times = race(
+        {
+            "transformers": lambda: hf_generate(model, tokenizer, [article], 1, beams, out_tokens),
+            "ours": lambda: summarize_abstractive(ours, [article], settings),
+        }
+    )
+    hf_s, ours_s = times["transformers"], times["ours"]
     return {
         "input_tokens": measured_in,
         "output_tokens": out_tokens,
@@ -182,6 +197,7 @@ def cli_command() -> list[str]:
 
 
 def bench_help(runs: int = 7) -> dict[str, float]:
+    """Median and best wall time of ``summarize-cli --help`` in a new process."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()

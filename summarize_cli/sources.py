@@ -77,14 +77,12 @@ def expand_inputs(inputs: Iterable[str]) -> list[InputRef]:
     return refs
 
 
-def walk_folder(folder: Path, exclude: Path | None = None) -> list[Path]:
+def walk_folder(folder: Path) -> list[Path]:
     """Every article file under ``folder``, recursively, in sorted order; hidden entries skipped."""
     found = []
     for path in folder.rglob("*"):
         rel = path.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts):
-            continue
-        if exclude is not None and path.resolve().is_relative_to(exclude):
             continue
         if path.suffix.lower() in SUFFIXES and path.is_file():
             found.append(path)
