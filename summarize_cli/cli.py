@@ -251,10 +251,17 @@ def _run(
 
     if options.offline:
         os.environ["HF_HUB_OFFLINE"] = "1"
+    if quiet:
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     config = load_config(config_path)
     err = Console(stderr=True, highlight=False)
     _log_to_stderr(quiet, verbose, err)
+    show_warnings = output_dir is not None or fmt not in ("rich", "markdown")
+    reporter_cls = BarReporter if err.is_terminal and not quiet else ConsoleReporter
+    reporter = reporter_cls(err, verbose=verbose, quiet=quiet, show_warnings=show_warnings)
     registry = ModelRegistry(device=options.device, offline=options.offline)
+    if isinstance(reporter, BarReporter):
+        registry.loader = reporter.around(registry.loader)  # download bars need the terminal to themselves
     if verbose:
         registry.on_load = lambda spec: err.print(f"loading {spec.role} model {spec.model}", highlight=False)
     pipeline = Pipeline(config, options, registry)
@@ -268,9 +275,6 @@ def _run(
     if not refs:
         raise InputError(", ".join(inputs), "holds no articles (.txt, .md, .html, .htm)")
 
-    show_warnings = output_dir is not None or fmt not in ("rich", "markdown")
-    reporter_cls = BarReporter if err.is_terminal and not quiet else ConsoleReporter
-    reporter = reporter_cls(err, verbose=verbose, quiet=quiet, show_warnings=show_warnings)
     collected: list[Any] = []
     stdout_console = Console(highlight=False) if fmt == "rich" else None
 

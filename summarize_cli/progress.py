@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -19,6 +20,9 @@ from rich.text import Text
 
 from .batch import Status
 from .types import Result
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _line(console: Console, label: str, style: str, message: str) -> None:
@@ -101,6 +105,15 @@ class BarReporter(ConsoleReporter):
     def stop(self) -> None:
         """Remove the bar."""
         self.progress.stop()
+
+    def around(self, call: Callable[P, R]) -> Callable[P, R]:
+        """``call``, run with the bar off the screen."""
+
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            with self.suspended():
+                return call(*args, **kwargs)
+
+        return wrapped
 
     @contextmanager
     def suspended(self) -> Iterator[None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,11 +15,17 @@ _NO_LIMIT = 1_000_000
 
 
 def quiet_transformers() -> None:
-    """Keep transformers' own progress bars and advice off the user's terminal."""
+    """Keep transformers' own progress bars and advice off the user's terminal.
+
+    Download progress stays on where stderr is a terminal: a first run fetches about 1.5 GB.
+    """
+    from huggingface_hub.utils.tqdm import enable_progress_bars
     from transformers.utils import logging
 
     logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    if sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("HF_HUB_DISABLE_PROGRESS_BARS"):
+        enable_progress_bars()
 
 
 def unavailable_message(spec: ModelSpec, offline: bool, exc: Exception) -> str:
