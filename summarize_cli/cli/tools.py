@@ -1,0 +1,81 @@
+"""``summarize-cli dedupe`` and ``summarize-cli check``: the text tools that need no model."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import InputError, SummarizeError
+from ..status import ExitStatus
+from .app import HELP, exit_for, fail, main
+
+
+@main.command(context_settings=HELP)
+@click.argument("inputs", metavar="[INPUT]...", nargs=-1, type=click.Path(allow_dash=True))
+def dedupe(inputs: tuple[str, ...]) -> None:
+    """Print the cleaned, deduplicated text of each INPUT (no models are loaded)."""
+    from ..cleaning import clean
+    from ..sources import expand_inputs, iter_articles
+
+    if not inputs:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise click.UsageError("give an INPUT file or folder, or pipe text in")
+        inputs = ("-",)
+    refs = expand_inputs(inputs)
+    failed = 0
+    for article in iter_articles(refs, sys.stdin.buffer if sys.stdin is not None else None):
+        if isinstance(article, InputError):
+            failed += 1
+            click.echo(f"summarize-cli: error: {article}", err=True)
+            continue
+        cleaned = clean(article)
+        if len(refs) > 1:
+            click.echo(f"==> {article.source} <==")
+        click.echo(cleaned.text)
+        stats = cleaned.stats
+        click.echo(
+            f"{article.source}: {stats.lines_in} lines in, {stats.lines_out} out, "
+            f"{stats.duplicates_removed} repeated removed",
+            err=True,
+        )
+    if refs and failed == len(refs):
+        sys.exit(int(ExitStatus.NO_INPUT))
+    sys.exit(int(ExitStatus.PARTIAL_FAILURE if failed else ExitStatus.OK))
+
+
+@main.command("check", context_settings=HELP)
+@click.argument("source", type=click.Path(allow_dash=True))
+@click.argument("text", type=click.Path(allow_dash=True))
+@click.option("-l", "--language", required=True, help="Language of TEXT: en for a summary, else a translation's.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check(source: str, text: str, language: str, fmt: str) -> None:
+    """Run the output checks on TEXT against SOURCE; exit 6 when any warning is raised.
+
+    \b
+    summarize-cli check article.txt summary.txt --language en
+    summarize-cli check summary.txt summary.uk.txt --language uk
+    """
+    from .. import checks
+    from ..cleaning import clean
+    from ..sources import InputRef, read_article
+
+    def load(name: str) -> str:
+        ref = InputRef("<stdin>") if name == "-" else InputRef(name, Path(name))
+        return clean(read_article(ref, sys.stdin.buffer if sys.stdin is not None else None)).text
+
+    try:
+        warnings = checks.check_text(load(source), load(text), language)
+    except SummarizeError as exc:
+        fail(str(exc), exit_for(exc))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([w.as_dict() for w in warnings], ensure_ascii=False, indent=2))
+    else:
+        for w in warnings:
+            click.echo(f"{w.code}: {w.message}")
+        if not warnings:
+            click.echo("no warnings", err=True)
+    sys.exit(int(ExitStatus.QUALITY if warnings else ExitStatus.OK))
