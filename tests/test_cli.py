@@ -309,3 +309,19 @@ def test_extractive_summary_is_verbatim_from_the_cleaned_article(cli: CliRunner,
     assert all(sentence in cleaned for sentence in chosen)
     assert data["models"]["summary"] == "extractive"
     assert [w for w in data["warnings"] if w["code"].startswith("unsupported")] == []
+
+
+def test_an_article_far_over_the_input_limit_is_chunked_not_truncated(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path
+) -> None:
+    from transformers import AutoTokenizer
+
+    seed = SEED.read_text(encoding="utf-8")
+    long = tmp_path / "long.txt"
+    long.write_text("\n".join(seed.replace("\n", f" (part {i})\n") for i in range(8)), encoding="utf-8")
+    tokens = len(AutoTokenizer.from_pretrained(tiny_models.summarizer)(long.read_text())["input_ids"])
+    assert tokens > 8 * 1024  # several times what the summarizer reads at once
+    result = invoke(cli, args(tiny_models, "-f", "json", "--no-translate", str(long)))
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["error"] is None and data["summary"].strip()
