@@ -140,8 +140,6 @@ def write_result(paths: OutputPaths, result: Result) -> None:
 
 def is_up_to_date(paths: OutputPaths, article: Article, fingerprint: str) -> bool:
     """Whether finished outputs exist for this same input text and configuration."""
-    import hashlib
-
     try:
         saved = json.loads(paths.json.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -150,7 +148,7 @@ def is_up_to_date(paths: OutputPaths, article: Article, fingerprint: str) -> boo
         return False
     if saved.get("config_sha256") != fingerprint:
         return False
-    if saved.get("input_sha256") != hashlib.sha256(article.text.encode()).hexdigest():
+    if saved.get("input_sha256") != article.sha256:
         return False
     labels = ["summary"] if saved.get("summary") is not None else []
     return all(paths.text(label).is_file() for label in [*labels, *saved.get("translations", {})])

@@ -201,6 +201,6 @@ class Pipeline:
             models=self.model_names() | ({"pivot": item.pivot} if item.pivot else {}),
             warnings=tuple(item.warnings),
             error=item.error,
-            input_sha256=hashlib.sha256(article.text.encode()).hexdigest(),
+            input_sha256=article.sha256,
             config_sha256=self.fingerprint,
         )

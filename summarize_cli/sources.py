@@ -39,11 +39,6 @@ class InputRef:
     url: str | None = None
 
     @property
-    def is_stdin(self) -> bool:
-        """Whether this input is standard input."""
-        return self.path is None and self.url is None
-
-    @property
     def relative(self) -> Path:
         """The path below the folder it was found in, the file name for a lone file, a slug for a URL."""
         if self.url is not None:

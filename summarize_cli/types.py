@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -75,6 +76,11 @@ class Article:
     source: str
     text: str
     path: Path | None = None
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the text, to tell whether an input changed since its outputs were made."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
