@@ -138,3 +138,35 @@ def test_pull_fetches_once_and_then_offline_runs_work(tiny_models: TinyModels, t
     result = run_cli(["-c", str(config), "--offline", "-f", "json", "seeds/zelensky-pow-exchange.txt"], env=offline)
     assert result.returncode == 0, result.stderr.decode()
     assert json.loads(result.stdout)["translations"]["uk"]
+
+
+def test_first_use_downloads_converts_once_and_then_works_offline(tiny_models: TinyModels, tmp_path: Path) -> None:
+    from fake_hub import serve
+
+    config = tmp_path / "models.toml"
+    config.write_text(
+        '[summarizer]\nmodel = "sshleifer/distilbart-cnn-12-6"\nmax_length = 30\n'
+        '[translation]\ntargets = ["uk"]\n[translation.models.uk]\nmodel = "Helsinki-NLP/opus-mt-en-uk"\nmax_new_tokens = 20\n'
+    )
+    repos = {
+        "sshleifer/distilbart-cnn-12-6": tiny_models.summarizer,
+        "Helsinki-NLP/opus-mt-en-uk": tiny_models.translators["uk"],
+    }
+    cache = tmp_path / "ct2"
+    env = {"HF_HOME": str(tmp_path / "hf-home"), "HF_HUB_OFFLINE": "0", "SUMMARIZE_CLI_CACHE": str(cache)}
+    seed = "seeds/zelensky-pow-exchange.txt"
+    with serve(repos) as hub:
+        first = run_cli(["-c", str(config), "-f", "json", seed], env={**env, "HF_ENDPOINT": hub.url})
+        assert first.returncode == 0, first.stderr.decode()
+        assert any(name.endswith("model.safetensors") for name in hub.downloads)
+        commits = {hub.commit(repo) for repo in repos}
+    converted = sorted(p.name for p in cache.iterdir() if not p.name.startswith("."))
+    assert len(converted) == 2
+    assert {name.split("--")[-2] for name in converted} == commits  # keyed by the commit fetched
+    assert b"converting" in first.stderr
+
+    offline = {**env, "HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"}
+    second = run_cli(["-c", str(config), "-f", "json", seed], env=offline)
+    assert second.returncode == 0, second.stderr.decode()
+    assert b"converting" not in second.stderr
+    assert sorted(p.name for p in cache.iterdir() if not p.name.startswith(".")) == converted

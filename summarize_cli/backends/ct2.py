@@ -105,7 +105,19 @@ def _alive(pid: int) -> bool:
 
 
 def ensure_converted(spec: ModelSpec, quantization: str, offline: bool) -> Path:
-    """The converted model folder, converting in a child process the first time."""
+    """The converted model folder, converting in a child process the first time.
+
+    A Hub model is downloaded here first (with its progress shown), so that the conversion
+    reads the cached snapshot and the cache key names the commit it came from.
+    """
+    source = spec.model
+    if not spec.is_local:
+        from ..modelstore import cached_snapshot, pull
+
+        snapshot = cached_snapshot(spec)
+        if snapshot is None and not offline:
+            snapshot = pull(spec)
+        source = str(snapshot) if snapshot is not None else spec.model
     target = converted_path(spec, quantization)
     if is_complete(target):
         return target
@@ -113,13 +125,6 @@ def ensure_converted(spec: ModelSpec, quantization: str, offline: bool) -> Path:
     _remove_stale_partials(target)
     log.info("converting %s for CTranslate2 (%s), once", spec.model, quantization)
     env = {**os.environ, **({"HF_HUB_OFFLINE": "1"} if offline else {})}
-    source = spec.model
-    if not spec.is_local:
-        from ..modelstore import cached_snapshot
-
-        # Convert from the files already in the cache, at the revision they were fetched at.
-        snapshot = cached_snapshot(spec)
-        source = str(snapshot) if snapshot is not None else spec.model
     command = [sys.executable, "-m", "summarize_cli.backends.ct2", source, str(target), quantization]
     if spec.revision and source == spec.model:
         command += ["--revision", spec.revision]
