@@ -97,9 +97,8 @@ def test_over_long_article_is_refused_naming_limit_and_flag(
     assert "is 180 words long, over the limit of 100 (raise it with --max-words)" in result.stderr
 
 
-def test_pull_fetches_once_and_then_offline_runs_work(tiny_models: TinyModels, tmp_path: Path) -> None:
-    from fake_hub import serve
-
+def hub_models(tiny_models: TinyModels, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
+    """A models.toml naming Hub ids, and the tiny models a stand-in Hub serves under those ids."""
     config = tmp_path / "models.toml"
     config.write_text(
         '[summarizer]\nmodel = "sshleifer/distilbart-cnn-12-6"\nmax_length = 30\n'
@@ -109,6 +108,13 @@ def test_pull_fetches_once_and_then_offline_runs_work(tiny_models: TinyModels, t
         "sshleifer/distilbart-cnn-12-6": tiny_models.summarizer,
         "Helsinki-NLP/opus-mt-en-uk": tiny_models.translators["uk"],
     }
+    return config, repos
+
+
+def test_pull_fetches_once_and_then_offline_runs_work(tiny_models: TinyModels, tmp_path: Path) -> None:
+    from fake_hub import serve
+
+    config, repos = hub_models(tiny_models, tmp_path)
     home = tmp_path / "hf-home"
     with serve(repos) as hub:
         online = {
@@ -143,15 +149,7 @@ def test_pull_fetches_once_and_then_offline_runs_work(tiny_models: TinyModels, t
 def test_first_use_downloads_converts_once_and_then_works_offline(tiny_models: TinyModels, tmp_path: Path) -> None:
     from fake_hub import serve
 
-    config = tmp_path / "models.toml"
-    config.write_text(
-        '[summarizer]\nmodel = "sshleifer/distilbart-cnn-12-6"\nmax_length = 30\n'
-        '[translation]\ntargets = ["uk"]\n[translation.models.uk]\nmodel = "Helsinki-NLP/opus-mt-en-uk"\nmax_new_tokens = 20\n'
-    )
-    repos = {
-        "sshleifer/distilbart-cnn-12-6": tiny_models.summarizer,
-        "Helsinki-NLP/opus-mt-en-uk": tiny_models.translators["uk"],
-    }
+    config, repos = hub_models(tiny_models, tmp_path)
     cache = tmp_path / "ct2"
     env = {"HF_HOME": str(tmp_path / "hf-home"), "HF_HUB_OFFLINE": "0", "SUMMARIZE_CLI_CACHE": str(cache)}
     seed = "seeds/zelensky-pow-exchange.txt"
