@@ -55,7 +55,7 @@ def ensure_models(workdir: Path) -> tuple[Path, Path]:
 def distinct_sentences(count: int) -> list[str]:
     """``count`` different sentences from the seed article: its sentences, then their clauses."""
     from summarize_cli.cleaning import clean_text
-    from summarize_cli.summarize import sentences_of
+    from summarize_cli.sentences import sentences_of
 
     text, _ = clean_text(SEED.read_text(encoding="utf-8"))
     pool = sentences_of(text)

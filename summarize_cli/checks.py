@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .sentences import split_paragraphs, split_sentences
+from .sentences import sentences_of
 from .types import GenerationSettings, QualityWarning
 
 
@@ -228,7 +228,7 @@ def unsupported_names(source: str, summary: str, limits: Thresholds = THRESHOLDS
     source_words = {_strip_possessive(w).lower() for w in _WORD_RE.findall(source)}
     warnings = []
     seen: set[str] = set()
-    for sentence in _sentences(summary):
+    for sentence in sentences_of(summary):
         for run in _capitalized_runs(sentence):
             missing = [w for w in run if not _name_supported(w, source_words, limits)]
             span = " ".join(run)
@@ -347,10 +347,6 @@ def untranslated(source: str, translation: str, language: str) -> list[QualityWa
 
 
 # --- whole outputs -------------------------------------------------------------------------
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for para in split_paragraphs(text) for s in split_sentences(para)]
 
 
 def check_summary(source: str, summary: str) -> list[QualityWarning]:

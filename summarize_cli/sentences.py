@@ -57,3 +57,8 @@ def split_sentences(paragraph: str) -> list[str]:
 def split_paragraphs(text: str) -> list[str]:
     """The lines of a text, blank ones included, so that joining with newlines restores it."""
     return text.split("\n")
+
+
+def sentences_of(text: str) -> list[str]:
+    """All sentences of a text, paragraph by paragraph."""
+    return [s for para in split_paragraphs(text) for s in split_sentences(para)]

@@ -10,17 +10,12 @@ from collections.abc import Sequence
 from .backends.base import Seq2SeqModel
 from .chunking import chunk_sentences
 from .errors import GenerationError
-from .sentences import split_paragraphs, split_sentences
+from .sentences import sentences_of, split_paragraphs, split_sentences
 from .types import GenerationSettings
 
 SUMMARY_BATCH_SIZE = 4
 # Rounds of summarizing joined chunk summaries before giving up on a text that will not shrink.
 MAX_ROUNDS = 6
-
-
-def sentences_of(text: str) -> list[str]:
-    """All sentences of a text, paragraph by paragraph."""
-    return [s for para in split_paragraphs(text) for s in split_sentences(para)]
 
 
 def _generate_batched(model: Seq2SeqModel, texts: list[str], settings: GenerationSettings) -> list[str]:

@@ -17,7 +17,7 @@ from summarize_cli.backends import ct2
 from summarize_cli.backends.ct2 import CTranslate2Model, converted_path, ensure_converted, is_complete
 from summarize_cli.backends.hf import TransformersModel
 from summarize_cli.registry import default_loader
-from summarize_cli.summarize import sentences_of
+from summarize_cli.sentences import sentences_of
 from summarize_cli.types import GenerationSettings, ModelSpec
 
 from conftest import ROOT, SEED, TinyModels

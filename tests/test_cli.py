@@ -297,7 +297,7 @@ def test_shell_completion_script_is_produced() -> None:
 
 def test_extractive_summary_is_verbatim_from_the_cleaned_article(cli: CliRunner, tiny_models: TinyModels) -> None:
     from summarize_cli.cleaning import clean_text
-    from summarize_cli.summarize import sentences_of
+    from summarize_cli.sentences import sentences_of
 
     result = invoke(
         cli, args(tiny_models, "-f", "json", "--summary", "extractive", "--sentences", "4", "--no-translate", SEED_ARG)

@@ -4,7 +4,8 @@ import pytest
 
 from summarize_cli.cleaning import clean_text
 from summarize_cli.errors import GenerationError
-from summarize_cli.summarize import extractive_summary, sentences_of, summarize_abstractive
+from summarize_cli.sentences import sentences_of
+from summarize_cli.summarize import extractive_summary, summarize_abstractive
 from summarize_cli.types import GenerationSettings
 
 from conftest import SEED
