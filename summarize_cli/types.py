@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 Backend = Literal["auto", "ctranslate2", "transformers"]
-SummaryMode = Literal["abstractive", "extractive"]
 
 
 @dataclass(frozen=True)

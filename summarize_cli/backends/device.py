@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
 
 from ..errors import DeviceUnavailableError
-
-DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 
 
 def available_devices() -> list[str]:
