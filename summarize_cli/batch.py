@@ -1,25 +1,50 @@
-"""Many inputs in one run: output layout, atomic writes, resume, progress and interruption."""
+"""Many inputs in one run: output layout, atomic writes, resume, locking, progress and interruption.
+
+A folder run is left alone overnight, so nothing one input does may end it: every failure
+of an article becomes that article's error record and the run goes on. Only a stop signal
+(Ctrl-C, SIGTERM, SIGHUP), a model that cannot be loaded at all, or an output folder that
+can no longer be written ends it, and then everything finished so far is kept.
+"""
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
+import logging
 import os
+import signal
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal, Protocol
+from typing import Any, BinaryIO, Literal, Protocol
 
-from .errors import InputError
+from .errors import ConfigError, InputError, ModelUnavailableError, OutputError, Stopped, SummarizeError
 from .pipeline import Pipeline
 from .render import to_json
-from .sources import InputRef, enforce_word_limit, read_article
+from .sources import NO_LIMITS, InputRef, Limits, display_name, read_article
 from .types import Article, Result
+
+log = logging.getLogger("summarize_cli")
 
 Status = Literal["done", "skipped", "failed"]
 # Articles processed together: model work is batched across them, and results stream per group.
 GROUP_SIZE = 8
+# Temporary files are named so that a later run can tell its own leftovers from a user's files.
+TEMP_PREFIX = ".summarize-cli-"
+TEMP_SUFFIX = ".tmp"
+LOCK_NAME = ".summarize-cli.lock"
+FAILURES_NAME = "failures.jsonl"
+# Below this much free space a run would compute results it cannot keep.
+MIN_FREE_BYTES = 16 * 1024 * 1024
+# The longest file name most filesystems take, in bytes.
+NAME_MAX = 255
+# Errors that no later write can escape: the run stops instead of failing every article after.
+_FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 
 class Reporter(Protocol):
@@ -30,6 +55,9 @@ class Reporter(Protocol):
 
     def working_on(self, names: Sequence[str]) -> None:
         """These inputs are being processed now."""
+
+    def stage(self, label: str, fraction: float) -> None:
+        """The inputs being processed are in stage ``label``; ``fraction`` of their model work is done."""
 
     def finished(self, result: Result, status: Status) -> None:
         """One input is finished."""
@@ -44,6 +72,9 @@ class SilentReporter:
     def working_on(self, names: Sequence[str]) -> None:
         """Ignore."""
 
+    def stage(self, label: str, fraction: float) -> None:
+        """Ignore."""
+
     def finished(self, result: Result, status: Status) -> None:
         """Ignore."""
 
@@ -56,24 +87,41 @@ class OutputPaths:
 
     @property
     def json(self) -> Path:
-        """The contract's JSON object."""
+        """The contract's JSON object; written last, it marks the set as complete and lists its files."""
         return self.base.with_name(self.base.name + ".json")
 
     def text(self, label: str) -> Path:
         """The plain text of the summary (``summary``) or of one language."""
         return self.base.with_name(f"{self.base.name}.{label}.txt")
 
-    def all_text(self, result: Result) -> list[tuple[Path, str]]:
-        """(path, text) for the summary and each translation of ``result``."""
+    def all_text(self, result: Result | dict[str, Any]) -> list[tuple[Path, str]]:
+        """(path, text) for the summary and each translation of a result or a saved record."""
+        record = result.as_dict() if isinstance(result, Result) else result
         pairs = []
-        if result.summary is not None:
-            pairs.append((self.text("summary"), result.summary))
-        pairs.extend((self.text(lang), text) for lang, text in result.translations.items())
+        if isinstance(record.get("summary"), str):
+            pairs.append((self.text("summary"), record["summary"]))
+        translations = record.get("translations")
+        if isinstance(translations, dict):
+            pairs.extend((self.text(str(lang)), str(text)) for lang, text in translations.items())
         return pairs
 
 
 def _safe_parts(path: Path) -> list[str]:
     return [part if part not in ("..", ".", "") else "_" for part in path.parts if part not in ("/", "\\")]
+
+
+def fit_name(name: str, longest_suffix: int, limit: int = NAME_MAX) -> str:
+    """``name`` shortened, if it must be, so that with a suffix it fits the filesystem's limit.
+
+    The cut keeps the start and adds a hash of the whole name, so the same input always
+    gets the same name and two long names that share a start do not collide.
+    """
+    encoded = os.fsencode(name)
+    if len(encoded) + longest_suffix <= limit:
+        return name
+    digest = hashlib.sha256(encoded).hexdigest()[:12]
+    keep = limit - longest_suffix - len(digest) - 1
+    return encoded[:keep].decode("utf-8", "ignore") + "~" + digest
 
 
 class OutputLayout:
@@ -82,6 +130,7 @@ class OutputLayout:
     ``a/b/story.txt`` becomes ``OUT/a/b/story.json``, ``story.summary.txt`` and
     ``story.uk.txt``; where two inputs would share a name (``story.txt`` and ``story.md``),
     both keep their suffix (``story.txt.json``), and any clash left gets ``-2``, ``-3``.
+    A name too long for the filesystem is shortened the same way every run.
     """
 
     def __init__(self, out_dir: Path, refs: Sequence[InputRef], labels: Sequence[str] = ("summary",)) -> None:
@@ -89,6 +138,7 @@ class OutputLayout:
         self.labels = tuple(labels)
         self.root = out_dir.resolve()
         self.inputs = {ref.path.resolve() for ref in refs if ref.path is not None and ref.path.exists()}
+        longest = max(len(os.fsencode(f".{label}.txt")) for label in (*self.labels, "summary", "json"))
         rels = {ref: Path(*_safe_parts(ref.relative)) for ref in refs}
         stems: dict[str, list[InputRef]] = {}
         for ref, rel in rels.items():
@@ -97,6 +147,7 @@ class OutputLayout:
         self._bases: dict[InputRef, Path] = {}
         for ref, rel in rels.items():
             base = rel.with_suffix("") if len(stems[str(rel.with_suffix("")).lower()]) == 1 else rel
+            base = base.with_name(fit_name(base.name, longest + 4))  # room for a "-NN" clash number
             candidate, n = base, 1
             while str(candidate).lower() in taken:
                 n += 1
@@ -110,48 +161,219 @@ class OutputLayout:
         for path in (paths.json, *(paths.text(label) for label in self.labels)):
             resolved = path.resolve()
             if not resolved.is_relative_to(self.root):
-                raise InputError(ref.name, f"its output {path} would be outside {self.out_dir}")
+                raise InputError(ref.name, f"its output {display_name(str(path))} would be outside {self.out_dir}")
             if resolved in self.inputs or path.parent.resolve() in self.inputs:
-                raise InputError(ref.name, f"its output {path} would overwrite an input")
+                raise InputError(ref.name, f"its output {display_name(str(path))} would overwrite an input")
         return paths
+
+    def folders(self) -> set[Path]:
+        """Every folder this layout writes into."""
+        return {(self.out_dir / base).parent for base in self._bases.values()}
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold stop signals back for a moment, so that a file is either fully in place or not there at all."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _file_mode() -> int:
+    """The mode a new file gets from the user's umask, as ``open`` would give it."""
+    try:  # Linux says it without changing it, which no other thread can then trip over
+        with open("/proc/self/status", encoding="ascii") as status:
+            umask = next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a hidden temporary file beside ``path``, then rename it into place."""
+    """Write ``text`` to a hidden temporary file beside ``path``, then rename it into place.
+
+    Stop signals wait until the file is complete or removed, so an interrupted run never
+    leaves half a file or a temporary one behind. The file follows the user's umask.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    data = text.encode("utf-8", "backslashreplace")  # never invalid UTF-8, whatever slipped through
+    with _signals_held():
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, _file_mode())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def read_record(paths: OutputPaths) -> dict[str, Any] | None:
+    """The saved JSON record of an input, or None when it is missing or unreadable."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        saved = json.loads(paths.json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return saved if isinstance(saved, dict) else None
 
 
-def write_result(paths: OutputPaths, result: Result) -> None:
-    """Write the text files first and the JSON last: a JSON file means the set is complete."""
-    for path, text in paths.all_text(result):
+def is_complete(paths: OutputPaths, record: dict[str, Any] | None) -> bool:
+    """Whether ``record`` is a good result whose every text file is there and not empty."""
+    if record is None or record.get("error") is not None:
+        return False
+    for path, _ in paths.all_text(record):
+        try:
+            if path.stat().st_size == 0:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def write_result(paths: OutputPaths, result: Result, previous: dict[str, Any] | None = None) -> None:
+    """Write the text files first and the JSON last, then remove the files the result no longer has.
+
+    The JSON is the manifest: a file the earlier record listed and this one does not (a
+    language dropped from ``-t``, a summary no longer made) goes.
+    """
+    written = paths.all_text(result)
+    for path, text in written:
         write_atomic(path, text.rstrip("\n") + "\n")
     write_atomic(paths.json, to_json(result, indent=2) + "\n")
+    keep = {path for path, _ in written}
+    for path, _ in paths.all_text(previous or {}):
+        if path not in keep:
+            path.unlink(missing_ok=True)
+
+
+def up_to_date_record(paths: OutputPaths, article: Article, fingerprint: str) -> dict[str, Any] | None:
+    """The saved record when finished outputs exist for this same input text and configuration."""
+    saved = read_record(paths)
+    if saved is None or not is_complete(paths, saved):
+        return None
+    if saved.get("config_sha256") != fingerprint or saved.get("input_sha256") != article.sha256:
+        return None
+    return saved
 
 
 def is_up_to_date(paths: OutputPaths, article: Article, fingerprint: str) -> bool:
     """Whether finished outputs exist for this same input text and configuration."""
+    return up_to_date_record(paths, article, fingerprint) is not None
+
+
+# --- the output folder -------------------------------------------------------------------------
+
+
+class OutputLock:
+    """One run at a time per output folder; a lock left by a process that died is taken over.
+
+    The operating system releases the lock when its process ends, however it ends, so a
+    stale lock can never block a run; the file only says which process holds it, and goes
+    when the run ends.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise :class:`OutputError` naming the run that holds it."""
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks on this platform: run unguarded
+            return
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+                os.close(fd)
+                raise OutputError(
+                    f"another summarize-cli run (PID {holder}) is writing to {self.path.parent}; "
+                    "wait for it to finish, or stop it, then run again"
+                ) from None
+            # The run before may have removed the file between our open and our lock: lock the file that is there.
+            try:
+                if os.stat(self.path).st_ino == os.fstat(fd).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let the next run in, and leave no lock file behind."""
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> OutputLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def check_writable(out_dir: Path, min_free: int = MIN_FREE_BYTES) -> None:
+    """Fail before any work when results could not be kept: no folder, no write access, no space."""
     try:
-        saved = json.loads(paths.json.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(saved, dict) or saved.get("error") is not None:
-        return False
-    if saved.get("config_sha256") != fingerprint:
-        return False
-    if saved.get("input_sha256") != article.sha256:
-        return False
-    labels = ["summary"] if saved.get("summary") is not None else []
-    return all(paths.text(label).is_file() for label in [*labels, *saved.get("translations", {})])
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=out_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+    import shutil
+
+    free = shutil.disk_usage(out_dir).free
+    if free < min_free:
+        raise OutputError(
+            f"{out_dir} has only {free // 1024 // 1024} MB free; free some space (at least "
+            f"{min_free // 1024 // 1024} MB) and run again"
+        )
+
+
+def remove_stale_temps(folders: Sequence[Path] | set[Path]) -> int:
+    """Remove the temporary files a killed run left in ``folders``; only ours, never a user's."""
+    removed = 0
+    for folder in folders:
+        for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}") if folder.is_dir() else ():
+            leftover.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def write_failures(out_dir: Path, failures: Sequence[Result]) -> Path | None:
+    """``failures.jsonl`` beside the results, one line per input that failed in this run."""
+    path = out_dir / FAILURES_NAME
+    if not failures:
+        path.unlink(missing_ok=True)
+        return None
+    lines = [json.dumps({"source": r.source, "error": r.error}, ensure_ascii=False) for r in failures]
+    write_atomic(path, "\n".join(lines) + "\n")
+    return path
+
+
+# --- the run -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -165,8 +387,25 @@ class RunSummary:
     unreadable: int = 0
     warned: int = 0
     interrupted: bool = False
+    # The signal that stopped the run (SIGINT for Ctrl-C), when one did.
+    stop_signal: int | None = None
+    # The error that ended the run before its end (a model that cannot load), if any.
+    aborted: SummarizeError | None = None
     elapsed: float = 0.0
     results: list[Result] = field(default_factory=list)
+    failures: list[Result] = field(default_factory=list)
+    failures_file: Path | None = None
+
+    def reasons(self) -> list[tuple[str, int]]:
+        """Why inputs failed, most common first, with how many failed for each reason."""
+        counted = Counter(_reason(r) for r in self.failures)
+        return counted.most_common()
+
+
+def _reason(result: Result) -> str:
+    error = result.error or "failed"
+    prefix = f"{result.source}: "
+    return error[len(prefix) :] if error.startswith(prefix) else error
 
 
 @dataclass
@@ -175,6 +414,10 @@ class _Item:
     article: Article | None = None
     failure: Result | None = None
     paths: OutputPaths | None = None
+
+
+# Errors that are about the run, not one article: every later article would fail the same way.
+_RUN_ERRORS = (ModelUnavailableError, ConfigError, OutputError)
 
 
 class BatchRunner:
@@ -190,7 +433,7 @@ class BatchRunner:
         force: bool = False,
         stdin: BinaryIO | None = None,
         group_size: int = GROUP_SIZE,
-        max_words: int | None = None,
+        limits: Limits = NO_LIMITS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.pipeline = pipeline
@@ -200,46 +443,80 @@ class BatchRunner:
         self.force = force
         self.stdin = stdin
         self.group_size = max(1, group_size)
-        self.max_words = max_words
+        self.limits = limits
         self.clock = clock
 
     def run(self, refs: Sequence[InputRef]) -> RunSummary:
-        """Process every input; Ctrl-C stops after keeping everything already finished."""
+        """Process every input; a stop signal ends the run after keeping everything already finished."""
         summary = RunSummary(total=len(refs))
         started = self.clock()
         layout = self.layout_for(refs) if self.layout_for is not None else None
-        self.reporter.start(len(refs))
-        group: list[_Item] = []
+        lock = OutputLock(layout.out_dir) if layout is not None else None
         try:
-            for ref in refs:
-                item = self._prepare(ref, layout, summary)
-                if item is None:
-                    continue
-                group.append(item)
-                if sum(1 for i in group if i.article is not None) >= self.group_size:
-                    self._flush(group, summary)
-                    group = []
-            self._flush(group, summary)
-        except KeyboardInterrupt:
+            if layout is not None and lock is not None:
+                check_writable(layout.out_dir)
+                lock.acquire()
+                removed = remove_stale_temps(layout.folders())
+                if removed:
+                    log.info("removed %d temporary file(s) an earlier run left behind", removed)
+            self.reporter.start(len(refs))
+            self._run_groups(refs, layout, summary)
+        except KeyboardInterrupt as exc:
             summary.interrupted = True
+            summary.stop_signal = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        except _RUN_ERRORS as exc:
+            summary.aborted = exc
+        finally:
+            if not isinstance(summary.aborted, OutputError):  # never in a folder another run holds
+                self._keep_failures(layout, summary)
+            if lock is not None:
+                lock.release()
         summary.elapsed = self.clock() - started
         return summary
 
+    def _keep_failures(self, layout: OutputLayout | None, summary: RunSummary) -> None:
+        if layout is None:
+            return
+        try:
+            summary.failures_file = write_failures(layout.out_dir, summary.failures)
+        except OSError as exc:
+            log.warning("could not write %s: %s", layout.out_dir / FAILURES_NAME, exc.strerror or exc)
+
+    def _run_groups(self, refs: Sequence[InputRef], layout: OutputLayout | None, summary: RunSummary) -> None:
+        group: list[_Item] = []
+        for ref in refs:
+            item = self._prepare(ref, layout, summary)
+            if item is None:
+                continue
+            group.append(item)
+            if sum(1 for i in group if i.article is not None) >= self.group_size:
+                self._flush(group, summary)
+                group = []
+        self._flush(group, summary)
+
     def _prepare(self, ref: InputRef, layout: OutputLayout | None, summary: RunSummary) -> _Item | None:
         item = _Item(ref)
+        self.reporter.stage("reading", 0.0)
         try:
             if layout is not None:
                 item.paths = layout.paths(ref)
-            item.article = enforce_word_limit(read_article(ref, self.stdin), self.max_words)
+            item.article = read_article(ref, self.stdin, self.limits)
         except InputError as exc:
             summary.unreadable += 1
-            item.failure = Result(source=ref.name, error=str(exc))
+            item.failure = Result(source=ref.name, language=None, error=str(exc))
             return item
-        fingerprint = self.pipeline.fingerprint
-        if item.paths is not None and not self.force and is_up_to_date(item.paths, item.article, fingerprint):
-            summary.skipped += 1
-            self.reporter.finished(Result(source=ref.name), "skipped")
-            return None
+        except Exception as exc:  # the article boundary: one odd input must never end the run
+            log.debug("reading %s failed", ref.name, exc_info=True)
+            summary.unreadable += 1
+            item.failure = Result(source=ref.name, language=None, error=f"{ref.name}: could not be read: {exc}")
+            return item
+        if item.paths is not None and not self.force:
+            saved = up_to_date_record(item.paths, item.article, self.pipeline.fingerprint())
+            if saved is not None:
+                summary.skipped += 1
+                summary.warned += bool(saved.get("warnings"))
+                self.reporter.finished(Result(source=ref.name), "skipped")
+                return None
         return item
 
     def _flush(self, group: list[_Item], summary: RunSummary) -> None:
@@ -255,20 +532,53 @@ class BatchRunner:
         if not articles:
             return []
         self.reporter.working_on([a.source for a in articles])
-        return self.pipeline.run(articles)
+        try:
+            return self.pipeline.run(articles, progress=self.reporter.stage)
+        except _RUN_ERRORS:
+            raise
+        except Exception:  # the article boundary: find the one that fails, and let the others through
+            log.debug("a group of %d articles failed; running them one by one", len(articles), exc_info=True)
+        return [self._process_alone(article) for article in articles]
+
+    def _process_alone(self, article: Article) -> Result:
+        try:
+            [result] = self.pipeline.run([article], progress=self.reporter.stage)
+        except _RUN_ERRORS:
+            raise
+        except Exception as exc:  # the article boundary: this article fails, the run goes on
+            log.debug("%s failed", article.source, exc_info=True)
+            return Result(source=article.source, language=None, error=f"unexpected error: {exc or type(exc).__name__}")
+        return result
 
     def _finish(self, item: _Item, result: Result, summary: RunSummary) -> None:
         if item.paths is not None:
-            try:
-                write_result(item.paths, result)
-            except OSError as exc:
-                result = Result(source=result.source, error=f"cannot write {item.paths.json}: {exc.strerror or exc}")
-        status: Status = "done" if result.ok else "failed"
+            result = self._write(item.paths, result)
         if result.ok:
             summary.done += 1
             summary.warned += bool(result.warnings)
         else:
             summary.failed += 1
+            summary.failures.append(result)
         summary.results.append(result)
         self.on_result(result)
-        self.reporter.finished(result, status)
+        self.reporter.finished(result, "done" if result.ok else "failed")
+
+    def _write(self, paths: OutputPaths, result: Result) -> Result:
+        previous = read_record(paths)
+        if not result.ok and is_complete(paths, previous):
+            # A rerun that fails (a URL down tonight, a stricter limit) never replaces a good result.
+            return Result(
+                source=result.source,
+                language=result.language,
+                error=f"{result.error} (the earlier result in {display_name(str(paths.json))} is kept)",
+            )
+        try:
+            write_result(paths, result, previous)
+        except OSError as exc:
+            where = display_name(str(paths.json))
+            if exc.errno in _FATAL_WRITE_ERRORS:
+                raise OutputError(f"cannot write {where}: {exc.strerror or exc}; the run stopped") from None
+            return Result(
+                source=result.source, language=result.language, error=f"cannot write {where}: {exc.strerror or exc}"
+            )
+        return result

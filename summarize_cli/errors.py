@@ -35,5 +35,17 @@ class DeviceUnavailableError(ModelUnavailableError):
     """The requested device (cuda, mps) is not present."""
 
 
+class OutputError(SummarizeError):
+    """Results cannot be kept: the output folder is not writable, full, or in use by another run."""
+
+
 class GenerationError(SummarizeError):
     """A model failed while generating text for one article."""
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal (SIGTERM, SIGHUP) arrived: the run ends as it does on Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

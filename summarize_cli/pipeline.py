@@ -53,12 +53,15 @@ class _Work:
 
 
 def _isolated(items: Sequence[T], run: Callable[[Sequence[T]], Sequence[U]]) -> list[U | GenerationError]:
-    """Run a batch; if it fails, run its items one by one so one bad item fails alone."""
+    """Run a batch; if it fails, run its items one by one so one bad item fails alone.
+
+    A failure is returned in the item's place, never raised: a batch of one fails as its item.
+    """
     try:
         return list(run(items))
-    except GenerationError:
+    except GenerationError as exc:
         if len(items) == 1:
-            raise
+            return [exc]
     outcomes: list[U | GenerationError] = []
     for item in items:
         try:
@@ -66,6 +69,31 @@ def _isolated(items: Sequence[T], run: Callable[[Sequence[T]], Sequence[U]]) -> 
         except GenerationError as exc:
             outcomes.append(exc)
     return outcomes
+
+
+Progress = Callable[[str, float], None]
+
+
+class _Stages:
+    """Turns each stage's own progress into the share of a whole run's model work that is done."""
+
+    def __init__(self, labels: Sequence[str], report: Progress | None) -> None:
+        self.labels = list(labels)
+        self.report = report
+        self.best = 0.0
+
+    def at(self, label: str) -> Callable[[float], None]:
+        """A callback for stage ``label`` taking the fraction of that stage that is done."""
+        index = self.labels.index(label) if label in self.labels else len(self.labels) - 1
+        count = max(1, len(self.labels))
+
+        def step(fraction: float) -> None:
+            # Map-reduce rounds can make a stage's own figure go back; the run's figure never does.
+            self.best = max(self.best, (index + min(1.0, max(0.0, fraction))) / count)
+            if self.report is not None:
+                self.report(label, self.best)
+
+        return step
 
 
 class Pipeline:
@@ -81,13 +109,35 @@ class Pipeline:
         for lang in self.targets:
             if lang not in config.translators:
                 raise ConfigError(config.path, f"translation.models.{lang}", f"target '{lang}' has no model")
-        self.fingerprint = self._fingerprint()
+        self._identities: dict[ModelSpec, str] = {}
 
-    def _fingerprint(self) -> str:
+    def specs(self) -> list[ModelSpec]:
+        """Every model this run may use: the summarizer it asks for, its targets, the pivots."""
+        used = [self.config.summarizer] if self.options.summary == "abstractive" else []
+        used += [self.config.translators[lang] for lang in self.targets]
+        return used + list(self.config.pivots.values())
+
+    def fingerprint(self) -> str:
+        """A hash of everything that shapes a result: the configuration, the options and the models themselves.
+
+        A model's identity is the commit the Hugging Face cache resolved, or, for a local
+        folder, its files' sizes and times: editing a model's generation_config.json makes
+        every result out of date.
+        """
+        from .modelstore import model_identity
+
         options = asdict(self.options)
         for key in ("device", "offline", "targets", "translate"):
             options.pop(key)
-        payload = {"config": config_digest(self.config), "targets": self.targets, "options": options}
+        models = {}
+        for spec in self.specs():
+            identity = self._identities.get(spec)
+            if identity is None:
+                identity, settled = model_identity(spec)
+                if settled:  # a Hub model not cached yet is looked up again once it is
+                    self._identities[spec] = identity
+            models[f"{spec.role}:{spec.language}"] = identity
+        payload = {"config": config_digest(self.config), "targets": self.targets, "options": options, "models": models}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     def model_names(self) -> dict[str, str]:
@@ -101,25 +151,39 @@ class Pipeline:
             names[lang] = self.config.translators[lang].model
         return names
 
-    def run(self, articles: Sequence[Article]) -> list[Result]:
-        """Process articles together, batching model work across them."""
+    def run(self, articles: Sequence[Article], progress: Progress | None = None) -> list[Result]:
+        """Process articles together, batching model work across them.
+
+        ``progress`` hears the stage in hand ("summarizing", "translating uk") and the share
+        of the whole batch's model work done so far, as it goes.
+        """
         work = [_Work(clean(article)) for article in articles]
         for item in work:
             if not item.cleaned.text:
                 item.error = "no text left after cleaning"
-        self._to_english([w for w in work if w.error is None])
-        self._summarize([w for w in work if w.error is None])
+        self._detect_languages([w for w in work if w.error is None])
+        pivoted = sorted({w.language for w in work if w.error is None and w.language != self.config.source_language})
+        labels = [f"translating from {lang}" for lang in pivoted]
+        labels += ["summarizing"] if self.options.summary == "abstractive" else []
+        labels += [f"translating {lang}" for lang in self.targets]
+        stages = _Stages(labels, progress)
+        self._to_english([w for w in work if w.error is None], stages)
+        self._summarize([w for w in work if w.error is None], stages.at("summarizing"))
         for lang in self.targets:
-            self._translate(lang, [w for w in work if w.error is None])
-        return [self._result(item) for item in work]
+            self._translate(lang, [w for w in work if w.error is None], stages.at(f"translating {lang}"))
+        fingerprint = self.fingerprint()  # after loading: a model fetched just now has its commit
+        return [self._result(item, fingerprint) for item in work]
 
-    def _to_english(self, work: list[_Work]) -> None:
-        """Detect each article's language; translate the non-English ones with their pivot model."""
-        source = self.config.source_language
-        by_language: dict[str, list[_Work]] = {}
+    def _detect_languages(self, work: list[_Work]) -> None:
         for item in work:
             item.language = self.options.source_language or self._detect(item.cleaned.text)
             item.english = item.cleaned.text
+
+    def _to_english(self, work: list[_Work], stages: _Stages) -> None:
+        """Translate the articles not in the source language with their pivot model."""
+        source = self.config.source_language
+        by_language: dict[str, list[_Work]] = {}
+        for item in work:
             if item.language == source:
                 continue
             if item.language not in self.config.pivots:
@@ -131,17 +195,21 @@ class Pipeline:
             by_language.setdefault(item.language, []).append(item)
         for language, items in by_language.items():
             spec = self.config.pivots[language]
-            for item, outcome in zip(items, self._translated(spec, [w.english for w in items]), strict=True):
+            texts = [w.english for w in items]
+            outcomes = self._translated(spec, texts, stages.at(f"translating from {language}"))
+            for item, outcome in zip(items, outcomes, strict=True):
                 if isinstance(outcome, GenerationError):
                     item.error = f"translation from {language} failed: {outcome}"
                 else:
                     item.english = outcome.text
                     item.pivot = spec.model
 
-    def _translated(self, spec: ModelSpec, texts: list[str]) -> list[Translated | GenerationError]:
+    def _translated(
+        self, spec: ModelSpec, texts: list[str], progress: Callable[[float], None] | None = None
+    ) -> list[Translated | GenerationError]:
         """Translate texts with one model, batched together; a failing text fails alone."""
         translator = Translator(self.registry.get(spec), spec.generation, spec.target_token, self.config.batch_size)
-        return _isolated(texts, translator.translate)
+        return _isolated(texts, lambda batch: translator.translate(batch, progress))
 
     def _detect(self, text: str) -> str:
         from .language import CANDIDATES, detect_language
@@ -149,7 +217,7 @@ class Pipeline:
         source = self.config.source_language
         return detect_language(text, {*CANDIDATES, source, *self.config.pivots}, default=source)
 
-    def _summarize(self, work: list[_Work]) -> None:
+    def _summarize(self, work: list[_Work], progress: Callable[[float], None] | None = None) -> None:
         mode = self.options.summary
         if mode == "none" or not work:
             return
@@ -161,7 +229,7 @@ class Pipeline:
         model = self.registry.get(spec)
 
         def run(items: Sequence[_Work], settings: GenerationSettings = spec.generation) -> list[str]:
-            return summarize_abstractive(model, [w.english for w in items], settings)
+            return summarize_abstractive(model, [w.english for w in items], settings, progress)
 
         for item, outcome in zip(work, _isolated(work, run), strict=True):
             if isinstance(outcome, GenerationError):
@@ -179,18 +247,18 @@ class Pipeline:
             if item.summary is not None:
                 item.warnings.extend(checks.check_summary(item.english, item.summary))
 
-    def _translate(self, lang: str, work: list[_Work]) -> None:
+    def _translate(self, lang: str, work: list[_Work], progress: Callable[[float], None] | None = None) -> None:
         if not work:
             return
         spec = self.config.translator(lang)
-        for item, outcome in zip(work, self._translated(spec, [w.body for w in work]), strict=True):
+        for item, outcome in zip(work, self._translated(spec, [w.body for w in work], progress), strict=True):
             if isinstance(outcome, GenerationError):
                 item.error = f"translation into {lang} failed: {outcome}"
             else:
                 item.translations[lang] = outcome.text
                 item.warnings.extend(checks.check_translation(item.body, outcome.text, lang, outcome.pairs))
 
-    def _result(self, item: _Work) -> Result:
+    def _result(self, item: _Work, fingerprint: str) -> Result:
         article = item.cleaned.article
         return Result(
             source=article.source,
@@ -202,5 +270,5 @@ class Pipeline:
             warnings=tuple(item.warnings),
             error=item.error,
             input_sha256=article.sha256,
-            config_sha256=self.fingerprint,
+            config_sha256=fingerprint,
         )

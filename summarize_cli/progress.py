@@ -26,7 +26,7 @@ R = TypeVar("R")
 
 
 def _line(console: Console, label: str, style: str, message: str) -> None:
-    text = Text()
+    text = Text("summarize-cli: ")
     text.append(label, style=style)
     text.append(f": {message}")
     console.print(text, soft_wrap=True, highlight=False)
@@ -44,39 +44,57 @@ def report_problems(console: Console, result: Result, *, warnings: bool) -> None
 
 
 class ConsoleReporter:
-    """Errors always; warnings unless quiet; a line per finished input when verbose."""
+    """Errors always; warnings unless quiet; a line per finished input in a run of several, unless quiet.
+
+    Off a terminal (``2>run.log``) the lines are the record of how the night went.
+    """
 
     def __init__(self, console: Console, *, verbose: bool, quiet: bool, show_warnings: bool) -> None:
         self.console = console
         self.verbose = verbose
         self.quiet = quiet
         self.show_warnings = show_warnings and not quiet
+        self.total = 0
+        self.count = 0
 
     def start(self, total: int) -> None:
-        """Nothing to set up."""
+        """Remember how many inputs there are."""
+        self.total = total
 
     def working_on(self, names: Sequence[str]) -> None:
         """Say what is being worked on, when verbose."""
         if self.verbose:
-            self.console.print(f"working on {len(names)} input(s): {', '.join(names)}", highlight=False)
+            self.console.print(
+                f"working on {len(names)} input(s): {', '.join(names)}", markup=False, highlight=False, soft_wrap=True
+            )
+
+    def stage(self, label: str, fraction: float) -> None:
+        """Stages are shown only by the bar."""
 
     def finished(self, result: Result, status: Status) -> None:
-        """Report problems; with --verbose, one line per finished input."""
+        """Report problems, and one line per finished input."""
+        self.count += 1
         report_problems(self.console, result, warnings=self.show_warnings)
-        if self.verbose:
-            self.console.print(f"{status}: {result.source}", highlight=False)
+        if status != "failed" and not self.quiet and (self.total > 1 or self.verbose):
+            self.console.print(
+                f"{self.count}/{self.total} {status}: {result.source}", markup=False, highlight=False, soft_wrap=True
+            )
 
 
 class BarReporter(ConsoleReporter):
-    """A progress bar with files done of total, the current file, elapsed and remaining time."""
+    """A progress bar: the stage in hand, inputs done of total, the current input, elapsed and remaining time.
+
+    It moves within a group of inputs as each stage's model work gets done, not only when
+    a whole group finishes.
+    """
 
     def __init__(self, console: Console, *, verbose: bool, quiet: bool, show_warnings: bool) -> None:
         super().__init__(console, verbose=verbose, quiet=quiet, show_warnings=show_warnings)
         self.progress = Progress(
-            TextColumn("[bold blue]summarizing"),
+            TextColumn("{task.fields[stage]}", style="bold blue", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[current]}", style="dim"),
+            TextColumn("{task.fields[current]}", style="dim", markup=False),
             TimeElapsedColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
@@ -84,23 +102,38 @@ class BarReporter(ConsoleReporter):
             transient=True,
         )
         self.task: TaskID | None = None
+        self.group_start = 0
+        self.group_size = 0
 
     def start(self, total: int) -> None:
         """Show the bar."""
+        super().start(total)
         self.progress.start()
-        self.task = self.progress.add_task("run", total=total, current="")
+        self.task = self.progress.add_task("run", total=total, current="", stage="starting")
 
     def working_on(self, names: Sequence[str]) -> None:
-        """Show the current file(s)."""
+        """Show the current input(s)."""
+        self.group_start, self.group_size = self.count, len(names)
         if self.task is not None:
             shown = names[0] if len(names) == 1 else f"{names[0]} (+{len(names) - 1})"
             self.progress.update(self.task, current=shown)
 
+    def stage(self, label: str, fraction: float) -> None:
+        """Name the stage, and move the bar by the share of the group's work done."""
+        if self.task is None:
+            return
+        completed = max(self.count, self.group_start + fraction * self.group_size)
+        self.progress.update(self.task, stage=label, completed=min(self.total, completed))
+
     def finished(self, result: Result, status: Status) -> None:
         """Advance the bar."""
-        super().finished(result, status)
+        report_problems(self.console, result, warnings=self.show_warnings)
+        self.count += 1
+        if self.verbose:
+            self.console.print(f"{status}: {result.source}", markup=False, highlight=False, soft_wrap=True)
         if self.task is not None:
-            self.progress.advance(self.task)
+            completed = self.progress.tasks[0].completed if self.progress.tasks else 0
+            self.progress.update(self.task, completed=min(self.total, max(self.count, completed)))
 
     def stop(self) -> None:
         """Remove the bar."""

@@ -32,9 +32,11 @@ def to_json(result: Result, *, indent: int | None = None) -> str:
     return json.dumps(result.as_dict(), ensure_ascii=False, indent=indent)
 
 
-def render_json(results: Sequence[Result], stream: TextIO) -> None:
-    """One JSON document: an object for one input, an array for several."""
-    payload = results[0].as_dict() if len(results) == 1 else [r.as_dict() for r in results]
+def render_json(results: Sequence[Result], stream: TextIO, *, as_array: bool | None = None) -> None:
+    """One JSON document: an object for one input, an array for several (or whenever ``as_array``)."""
+    if as_array is None:
+        as_array = len(results) != 1
+    payload = [r.as_dict() for r in results] if as_array else results[0].as_dict()
     stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 

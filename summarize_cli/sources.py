@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import glob
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,40 @@ _BOMS = (
 )
 # Share of control characters above which decoded text is taken for binary data.
 MAX_CONTROL_SHARE = 0.01
+# Share of letters, digits, spaces and punctuation that text decoded as UTF-16 without a
+# byte-order mark must reach to be taken for text rather than binary data.
+MIN_UTF16_TEXT_SHARE = 0.95
+
+# Terminal escape sequences (CSI colours and cursor moves, OSC titles and links, other ESC
+# sequences), then any C0/C1 control left, except newline and tab: an article is data, and
+# nothing in it may drive the terminal it is shown on.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"  # OSC, to BEL or ST (or the line's end)
+    r"|(?:\x1bP|\x90|\x1b_|\x9f|\x1b\^|\x9e)[^\x1b\x9c\n]*(?:\x1b\\|\x9c)?"  # DCS, APC, PM
+    r"|\x1b[ -/]*[0-~]?"  # other ESC sequences, or a lone ESC
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# How a name with controls or undecodable bytes is shown: escaped, never raw.
+_NAME_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (newlines and tabs stay)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def display_name(raw: str) -> str:
+    """A name as it may be shown and stored: undecodable bytes and controls escaped, never raw.
+
+    File names on POSIX are bytes; Python keeps the ones that are not UTF-8 as lone
+    surrogates, which no UTF-8 stream can carry.
+    """
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+        raw = os.fsencode(raw).decode("utf-8", "backslashreplace")
+    return _NAME_CONTROLS.sub(lambda m: f"\\x{ord(m.group(0)):02x}", raw)
 
 
 @dataclass(frozen=True)
@@ -37,6 +74,8 @@ class InputRef:
     path: Path | None = None
     root: Path | None = None
     url: str | None = None
+    # Set when the input is known to be unusable before reading it (an unreadable folder).
+    problem: str | None = None
 
     @property
     def relative(self) -> Path:
@@ -51,10 +90,19 @@ class InputRef:
         return Path(self.path.name)
 
 
-def expand_inputs(inputs: Iterable[str]) -> list[InputRef]:
-    """Turn command-line inputs into a list of inputs; folders expand to their articles, sorted.
+_GLOB_CHARS = re.compile(r"[*?[]")
 
-    A missing path is kept, so that reading it reports the error in order with the others.
+
+def is_glob(raw: str) -> bool:
+    """Whether a command-line input is a pattern to expand (``'articles/**/*.txt'``) rather than a path."""
+    return bool(_GLOB_CHARS.search(raw)) and not os.path.lexists(raw) and not raw.startswith(("http://", "https://"))
+
+
+def expand_inputs(inputs: Iterable[str]) -> list[InputRef]:
+    """Turn command-line inputs into a list of inputs; folders and patterns expand to their articles, sorted.
+
+    A missing path is kept, so that reading it reports the error in order with the others;
+    so is a folder that cannot be listed.
     """
     refs: list[InputRef] = []
     for raw in inputs:
@@ -62,46 +110,108 @@ def expand_inputs(inputs: Iterable[str]) -> list[InputRef]:
             refs.append(InputRef(STDIN_NAME))
             continue
         if raw.startswith(("http://", "https://")):
-            refs.append(InputRef(raw, url=raw))
+            refs.append(InputRef(display_name(raw), url=raw))
+            continue
+        if is_glob(raw):
+            refs.extend(_expand_glob(raw))
             continue
         path = Path(raw)
         if path.is_dir():
-            refs.extend(InputRef(str(p), p, path) for p in walk_folder(path))
+            refs.extend(walk_folder(path))
         else:
-            refs.append(InputRef(raw, path))
+            refs.append(InputRef(display_name(raw), path))
     return refs
 
 
-def walk_folder(folder: Path) -> list[Path]:
-    """Every article file under ``folder``, recursively, in sorted order; hidden entries skipped."""
-    found = []
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.suffix.lower() in SUFFIXES and path.is_file():
-            found.append(path)
-    return sorted(found)
+def _expand_glob(pattern: str) -> list[InputRef]:
+    # Outputs mirror the folders below the pattern's fixed part ("articles/" in "articles/**/*.txt").
+    fixed = Path(*[part for part in Path(pattern).parts[: _first_magic(Path(pattern).parts)]] or ["."])
+    matches = sorted(glob.glob(pattern, recursive=True))
+    files = [Path(m) for m in matches if Path(m).suffix.lower() in SUFFIXES and Path(m).is_file()]
+    if not files:
+        return [InputRef(display_name(pattern), Path(pattern), problem="matches no article files")]
+    return [InputRef(display_name(str(p)), p, fixed if p.is_relative_to(fixed) else None) for p in files]
 
 
-def read_bytes(ref: InputRef, stdin: BinaryIO | None) -> bytes:
-    """The raw bytes of an input; a missing or unreadable one raises :class:`InputError`."""
+def _first_magic(parts: tuple[str, ...]) -> int:
+    return next((i for i, part in enumerate(parts) if _GLOB_CHARS.search(part)), len(parts))
+
+
+def walk_folder(folder: Path) -> list[InputRef]:
+    """Every article file under ``folder``, recursively, in sorted order; hidden entries skipped.
+
+    A subfolder that cannot be listed is an input of its own that fails with the reason,
+    so that it is reported rather than silently missing from the run.
+    """
+    refs: list[InputRef] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else folder
+        reason = f"cannot be read ({exc.strerror or exc})"
+        refs.append(InputRef(display_name(str(where)), where, folder, problem=reason))
+
+    for top, dirs, files in os.walk(folder, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = Path(top) / name
+            if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+                continue
+            if path.is_file():  # not a FIFO or a device, not a broken link
+                refs.append(InputRef(display_name(str(path)), path, folder))
+    return sorted(refs, key=lambda ref: ref.path.parts if ref.path is not None else ())
+
+
+def read_bytes(ref: InputRef, stdin: BinaryIO | None, max_bytes: int | None = None) -> bytes:
+    """The raw bytes of an input; a missing, unreadable or oversized one raises :class:`InputError`.
+
+    The size is checked before anything is read, so a huge file costs nothing; only
+    regular files are read (a FIFO or a device could block for ever).
+    """
+    if ref.problem is not None:
+        raise InputError(ref.name, ref.problem)
     if ref.path is None:
         if stdin is None:
             raise InputError(ref.name, "standard input is not available")
-        return stdin.read()
+        data = stdin.read() if max_bytes is None else stdin.read(max_bytes + 1)
+        _check_size(ref, len(data), max_bytes)
+        return data
     try:
-        return ref.path.read_bytes()
+        info = ref.path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(ref.name, "is a directory with no articles")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(ref.name, "is not a regular file (a FIFO, socket or device); give a file")
+        _check_size(ref, info.st_size, max_bytes)
+        with ref.path.open("rb") as handle:
+            return handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise InputError(ref.name, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(ref.name, "is a directory with no articles") from None
     except OSError as exc:
         raise InputError(ref.name, f"cannot be read ({exc.strerror or exc})") from None
 
 
+def _check_size(ref: InputRef, size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise InputError(
+            ref.name,
+            f"is {format_bytes(size)}, over the limit of {format_bytes(max_bytes)} (raise it with --max-bytes)",
+        )
+
+
+def format_bytes(size: int) -> str:
+    """A byte count as people read it: ``512 bytes``, ``1.5 MB``."""
+    if size < 1000:
+        return f"{size} bytes"
+    value = float(size)
+    for unit in ("KB", "MB", "GB"):
+        value /= 1000
+        if value < 1000 or unit == "GB":
+            break
+    return f"{value:.1f} {unit}"
+
+
 def decode(data: bytes, name: str) -> str:
-    """Decode text bytes: a BOM first, then UTF-8, then the likeliest legacy encoding.
+    """Decode text bytes: a BOM first, then UTF-8, UTF-16 without a BOM, then the likeliest legacy encoding.
 
     Binary data, or bytes that no candidate decodes cleanly, raise :class:`InputError`
     rather than turn into mojibake.
@@ -116,14 +226,39 @@ def decode(data: bytes, name: str) -> str:
             break
     if text is None:
         if b"\x00" in data:
-            raise InputError(name, "looks like a binary file, not text")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = _decode_legacy(data, name)
+            text = _decode_utf16_without_bom(data)
+            if text is None:
+                raise InputError(name, "looks like a binary file, not text")
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = _decode_legacy(data, name)
     if _control_share(text) > MAX_CONTROL_SHARE:
         raise InputError(name, "looks like a binary file, not text")
     return text.lstrip("\ufeff")
+
+
+def _decode_utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text saved without a byte-order mark (Windows tools do), or None for binary data."""
+    if len(data) % 2:
+        return None
+    best: tuple[float, str] | None = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        textual = sum(1 for ch in text if ch.isalnum() or ch.isspace() or _is_punctuation(ch)) / max(1, len(text))
+        if textual >= MIN_UTF16_TEXT_SHARE and (best is None or textual > best[0]):
+            best = (textual, text)
+    return best[1] if best is not None else None
+
+
+def _is_punctuation(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(ch)[0] in "PS"
 
 
 def _recode(data: bytes, charset: str) -> bytes:
@@ -150,19 +285,41 @@ def _control_share(text: str) -> float:
     return controls / len(text)
 
 
-def read_article(ref: InputRef, stdin: BinaryIO | None = None) -> Article:
-    """Read and decode one input into an :class:`Article`; empty text is an error."""
+# About a minute of summarizing on a laptop CPU; raise it with --max-words.
+DEFAULT_MAX_WORDS = 10_000
+# Far above any article, saved web page included, and small enough to refuse a log file or
+# a disk image at once; raise it with --max-bytes.
+DEFAULT_MAX_BYTES = 20_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large an input may be; longer ones are refused, never truncated."""
+
+    max_words: int | None = DEFAULT_MAX_WORDS
+    max_bytes: int | None = DEFAULT_MAX_BYTES
+
+
+NO_LIMITS = Limits(max_words=None, max_bytes=None)
+
+
+def read_article(ref: InputRef, stdin: BinaryIO | None = None, limits: Limits = NO_LIMITS) -> Article:
+    """Read and decode one input into an :class:`Article`; empty or oversized text is an error.
+
+    The limits are checked before any parsing, so that the time spent on an input grows
+    with what is kept of it, never with what is refused.
+    """
     kind = ref.path.suffix.lower() if ref.path is not None else ""
     if ref.url is not None:
         from .webpage import fetch
 
-        page = fetch(ref.url)
+        page = fetch(ref.url, max_bytes=limits.max_bytes)
         data = page.data
         kind = ".html" if page.content_type in ("text/html", "application/xhtml+xml") else ".txt"
         if page.charset:
             data = _recode(data, page.charset)
     else:
-        data = read_bytes(ref, stdin)
+        data = read_bytes(ref, stdin, limits.max_bytes)
     if not data:
         raise InputError(ref.name, "is empty")
     text = decode(data, ref.name)
@@ -173,31 +330,37 @@ def read_article(ref: InputRef, stdin: BinaryIO | None = None) -> Article:
     elif kind == ".md":
         from .webpage import strip_markdown
 
+        # Markup adds few words, so the raw count already tells a far too long file.
+        _check_words(ref.name, text, limits.max_words)
         text = strip_markdown(text)
+    text = strip_controls(text)
     if not text.strip():
         raise InputError(ref.name, "holds only whitespace")
+    _check_words(ref.name, text, limits.max_words)
     return Article(source=ref.name, text=text, path=ref.path)
 
 
-# About a minute of summarizing on a laptop CPU; raise it with --max-words.
-DEFAULT_MAX_WORDS = 10_000
+def _check_words(name: str, text: str, max_words: int | None) -> None:
+    if max_words is not None:
+        words = len(text.split())
+        if words > max_words:
+            raise InputError(
+                name, f"is {words:,} words long, over the limit of {max_words:,} (raise it with --max-words)"
+            )
 
 
 def enforce_word_limit(article: Article, max_words: int | None) -> Article:
     """Refuse, never truncate, an article longer than ``max_words`` words."""
-    if max_words is not None:
-        words = len(article.text.split())
-        if words > max_words:
-            raise InputError(
-                article.source, f"is {words:,} words long, over the limit of {max_words:,} (raise it with --max-words)"
-            )
+    _check_words(article.source, article.text, max_words)
     return article
 
 
-def iter_articles(refs: Iterable[InputRef], stdin: BinaryIO | None = None) -> Iterator[Article | InputError]:
+def iter_articles(
+    refs: Iterable[InputRef], stdin: BinaryIO | None = None, limits: Limits = NO_LIMITS
+) -> Iterator[Article | InputError]:
     """Read each input in turn, yielding the article or the error that stopped it."""
     for ref in refs:
         try:
-            yield read_article(ref, stdin)
+            yield read_article(ref, stdin, limits)
         except InputError as exc:
             yield exc

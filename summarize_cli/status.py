@@ -16,3 +16,5 @@ class ExitStatus(IntEnum):
     MODEL_UNAVAILABLE = 5
     QUALITY = 6
     INTERRUPTED = 130
+    TERMINATED = 143
+    HUNG_UP = 129

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .backends.base import Seq2SeqModel
 from .chunking import chunk_sentences
@@ -18,7 +18,12 @@ SUMMARY_BATCH_SIZE = 4
 MAX_ROUNDS = 6
 
 
-def _generate_batched(model: Seq2SeqModel, texts: list[str], settings: GenerationSettings) -> list[str]:
+def _generate_batched(
+    model: Seq2SeqModel,
+    texts: list[str],
+    settings: GenerationSettings,
+    progress: Callable[[float], None] | None = None,
+) -> list[str]:
     # Similar lengths in a batch waste less padding.
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = [""] * len(texts)
@@ -26,20 +31,33 @@ def _generate_batched(model: Seq2SeqModel, texts: list[str], settings: Generatio
         batch = order[start : start + SUMMARY_BATCH_SIZE]
         for index, summary in zip(batch, model.generate([texts[i] for i in batch], settings), strict=True):
             out[index] = summary
+        if progress is not None:
+            progress(min(len(order), start + SUMMARY_BATCH_SIZE) / len(order))
     return out
 
 
-def summarize_abstractive(model: Seq2SeqModel, texts: Sequence[str], settings: GenerationSettings) -> list[str]:
+def _scaled(progress: Callable[[float], None], done: int, in_round: int, total: int) -> Callable[[float], None]:
+    """A round's own progress as the share of all texts summarized."""
+    return lambda fraction: progress((done + fraction * in_round) / total)
+
+
+def summarize_abstractive(
+    model: Seq2SeqModel,
+    texts: Sequence[str],
+    settings: GenerationSettings,
+    progress: Callable[[float], None] | None = None,
+) -> list[str]:
     """One summary per text, batched across texts.
 
     A text that fits the model's input is summarized directly. A longer one is split at
     sentence boundaries into chunks that fit, each chunk is summarized, and the joined
     chunk summaries go round again until they fit; then they are summarized once more.
-    Nothing is truncated.
+    Nothing is truncated. ``progress`` hears the share of the texts summarized so far.
     """
     limit = model.max_input_tokens
     pending = dict(enumerate(texts))
     results: dict[int, str] = {}
+    total = max(1, len(texts))
     for _ in range(MAX_ROUNDS):
         if not pending:
             break
@@ -53,7 +71,8 @@ def summarize_abstractive(model: Seq2SeqModel, texts: Sequence[str], settings: G
             else:
                 chunks = chunk_sentences(sentences_of(text), model.count_tokens, limit)
                 jobs.extend((index, " ".join(chunk)) for chunk in chunks)
-        outputs = _generate_batched(model, [text for _, text in jobs], settings)
+        step = _scaled(progress, len(results), len(pending), total) if progress is not None else None
+        outputs = _generate_batched(model, [text for _, text in jobs], settings, step)
         joined: dict[int, list[str]] = {}
         for (index, _), output in zip(jobs, outputs, strict=True):
             joined.setdefault(index, []).append(output)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .backends.base import Seq2SeqModel
@@ -47,8 +47,11 @@ class Translator:
             return [sentence]
         return split_long_sentence(sentence, self.count, self.model.max_input_tokens)
 
-    def translate(self, texts: Sequence[str]) -> list[Translated]:
-        """Translate each text; its lines stay lines and its sentences are translated in batches."""
+    def translate(self, texts: Sequence[str], progress: Callable[[float], None] | None = None) -> list[Translated]:
+        """Translate each text; its lines stay lines and its sentences are translated in batches.
+
+        ``progress`` hears the share of the sentences translated so far.
+        """
         layout: list[list[list[str]]] = []
         sentences: list[str] = []
         for text in texts:
@@ -58,7 +61,7 @@ class Translator:
         unique = list(dict.fromkeys(sentences))
         pieces_of = {s: self._pieces(s, size) for s, size in zip(unique, self.count(unique), strict=True)}
         pieces = list(dict.fromkeys(p for s in unique for p in pieces_of[s]))
-        done = self.translate_units(pieces)
+        done = self.translate_units(pieces, progress)
         results = []
         for lines in layout:
             out_lines = []
@@ -73,18 +76,22 @@ class Translator:
             results.append(Translated(text="\n".join(out_lines), pairs=tuple(pairs)))
         return results
 
-    def translate_units(self, units: Sequence[str]) -> dict[str, str]:
+    def translate_units(self, units: Sequence[str], progress: Callable[[float], None] | None = None) -> dict[str, str]:
         """Translate unique units in length-sorted batches; runaway outputs are retried once."""
-        done = self._batched(units, self.settings)
+        done = self._batched(units, self.settings, progress)
         runaway = [u for u in units if is_runaway(u, done[u])] if self.retry_runaway else []
         if runaway:
             done.update(self._batched(runaway, self.settings.merged(RETRY_SETTINGS)))
         return done
 
-    def _batched(self, units: Sequence[str], settings: GenerationSettings) -> dict[str, str]:
+    def _batched(
+        self, units: Sequence[str], settings: GenerationSettings, progress: Callable[[float], None] | None = None
+    ) -> dict[str, str]:
         order = sorted(units, key=len)
         out: dict[str, str] = {}
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
             out.update(zip(batch, self.model.generate(batch, settings, prefix=self.target_token), strict=True))
+            if progress is not None:
+                progress(len(out) / len(order))
         return out

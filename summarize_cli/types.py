@@ -124,7 +124,8 @@ class Result:
     """Everything produced for one input; ``error`` is set when it failed part-way."""
 
     source: str
-    language: str = "en"
+    # None when the language is not known (the input could not be read).
+    language: str | None = None
     cleaning: CleaningStats | None = None
     summary: str | None = None
     translations: dict[str, str] = field(default_factory=dict)

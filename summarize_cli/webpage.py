@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import re
+import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import InputError
 
+# Each network read may wait this long, and the whole fetch, redirects included, this long.
 FETCH_TIMEOUT_S = 15.0
+FETCH_DEADLINE_S = 60.0
 MAX_PAGE_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
 # Fewer words than this besides the title is a page with no article (a login form, an index).
 MIN_ARTICLE_WORDS = 15
 USER_AGENT = "summarize-cli (+news article summarizer)"
+_READ_SIZE = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -24,15 +31,43 @@ class Fetched:
     charset: str | None
 
 
-def fetch(url: str, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_PAGE_BYTES) -> Fetched:
-    """GET ``url`` with a timeout and a size limit; any failure is an :class:`InputError`."""
+def fetch(
+    url: str,
+    timeout: float = FETCH_TIMEOUT_S,
+    max_bytes: int | None = MAX_PAGE_BYTES,
+    deadline: float = FETCH_DEADLINE_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> Fetched:
+    """GET ``url`` within a per-read timeout, an overall deadline and a size limit.
+
+    Redirects are followed only to http(s) URLs. Any failure is an :class:`InputError`.
+    """
+    import socket
     import urllib.error
     import urllib.request
 
+    limit = min(max_bytes, MAX_PAGE_BYTES) if max_bytes is not None else MAX_PAGE_BYTES
+    give_up = clock() + deadline
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.9"})
+    opener = urllib.request.build_opener(_HttpOnlyRedirects())
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(max_bytes + 1)
+        with opener.open(request, timeout=timeout) as response:
+            chunks: list[bytes] = []
+            size = 0
+            while size <= limit:
+                left = give_up - clock()
+                if left <= 0:
+                    raise InputError(url, f"could not be fetched: no complete answer within {deadline:.0f} s")
+                # The socket waits at most until the deadline, so a server that trickles bytes cannot stall the run.
+                sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+                if isinstance(sock, socket.socket):
+                    sock.settimeout(min(timeout, left))
+                chunk = response.read1(min(_READ_SIZE, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            data = b"".join(chunks)
             content_type = response.headers.get_content_type()
             charset = response.headers.get_content_charset()
     except urllib.error.HTTPError as exc:
@@ -40,9 +75,26 @@ def fetch(url: str, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_PAGE_
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise InputError(url, f"could not be fetched: {reason}") from None
-    if len(data) > max_bytes:
-        raise InputError(url, f"is larger than {max_bytes // (1024 * 1024)} MB")
+    if len(data) > limit:
+        raise InputError(url, f"is larger than {limit / (1024 * 1024):.0f} MB")
     return Fetched(data, content_type, charset)
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a few redirects, and only to http(s): never to a file, FTP or another scheme."""
+
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        """Refuse a redirect to anything but http(s)."""
+        import urllib.error
+        from urllib.parse import urlsplit
+
+        if urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise urllib.error.URLError(f"it redirects to {newurl!r}, which is not an http(s) URL")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def extract_article(html: str, source: str) -> str:
@@ -70,24 +122,29 @@ def _table_row(match: re.Match[str]) -> str:
     return " ".join(cell.strip() for cell in match.group(1).split("|"))
 
 
+# Each pattern's repeated part stops at the character that opens its next match (a bracket,
+# an asterisk, a line end), so that every attempt scans only up to that character: time
+# grows with the length of the text, never with its square, whatever the text holds.
 _MARKDOWN_RULES: list[tuple[re.Pattern[str], _Replacement]] = [
-    (re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]+\S+.*$", re.MULTILINE), ""),  # link definitions
+    (re.compile(r"^[ \t]{0,3}\[[^\[\]\n]+\]:[ \t]+\S+.*$", re.MULTILINE), ""),  # link definitions
     (re.compile(r"^[ \t]{0,3}([-*_])([ \t]*\1){2,}[ \t]*$", re.MULTILINE), ""),  # horizontal rules
     (
         re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE),
         "",
     ),  # table rules
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), ""),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference links
+    (re.compile(r"!\[([^\[\]\n]*)\]\([^()\n]*\)"), ""),  # images
+    (re.compile(r"\[([^\[\]\n]+)\]\([^()\n]*\)"), r"\1"),  # links
+    (re.compile(r"\[([^\[\]\n]+)\]\[[^\[\]\n]*\]"), r"\1"),  # reference links
     (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE), r"\1"),  # headings
     (re.compile(r"^[ \t]{0,3}>[ \t]?", re.MULTILINE), ""),  # quotes
     (re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", re.MULTILINE), ""),  # list items
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # emphasis
-    (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),
-    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
-    (re.compile(r"</?[A-Za-z][^>]*>"), ""),  # inline HTML
+    (re.compile(r"\*\*(?=[^\s*])([^*\n]*[^\s*])\*\*"), r"\1"),  # strong
+    (re.compile(r"__(?=[^\s_])([^_\n]*[^\s_])__"), r"\1"),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]*[^\s*])\*(?![\w*])"), r"\1"),  # emphasis
+    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]*[^\s_])_(?![\w_])"), r"\1"),
+    (re.compile(r"\*\*(?=[^\s*])([^*\n]*[^\s*])\*\*"), r"\1"),  # strong around emphasis
+    (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
+    (re.compile(r"</?[A-Za-z][^<>\n]*>"), ""),  # inline HTML
     (re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE), _table_row),
 ]
 

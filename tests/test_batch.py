@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -128,19 +129,22 @@ def test_jsonl_streams_one_line_per_input_for_a_folder(cli: CliRunner, tiny_mode
     assert [r["source"] for r in rows] == sorted(r["source"] for r in rows)
 
 
-def test_verbose_without_a_terminal_prints_a_line_per_input(
+def test_without_a_terminal_each_finished_input_gets_a_line_unless_quiet(
     cli: CliRunner, tiny_models: TinyModels, tmp_path: Path
 ) -> None:
     make_folder(tmp_path / "in", count=3)
-    result = invoke(
-        cli, ["-c", str(tiny_models.config), str(tmp_path / "in"), "-o", str(tmp_path / "o"), "-v", "--no-translate"]
-    )
-    done_lines = [line for line in result.stderr.splitlines() if line.startswith("done: ")]
-    assert len(done_lines) == 7
-    quiet = invoke(
-        cli, ["-c", str(tiny_models.config), str(tmp_path / "in"), "-o", str(tmp_path / "o2"), "--no-translate"]
-    )
-    assert not [line for line in quiet.stderr.splitlines() if line.startswith("done: ")]
+    args = ["-c", str(tiny_models.config), str(tmp_path / "in"), "--no-translate"]
+    result = invoke(cli, [*args, "-o", str(tmp_path / "o")])
+    lines = result.stderr.splitlines()
+    done = [line for line in lines if re.match(r"\d+/9 done: ", line)]
+    assert len(done) == 7
+    errors = [line for line in lines if line.startswith("summarize-cli: error: ")]
+    assert len(errors) == 2 and any("empty.txt: is empty" in line for line in errors)
+    rerun = invoke(cli, [*args, "-o", str(tmp_path / "o")])
+    assert len([line for line in rerun.stderr.splitlines() if re.match(r"\d+/9 skipped: ", line)]) == 7
+    quiet = invoke(cli, [*args, "-o", str(tmp_path / "o2"), "-q"])
+    assert not [line for line in quiet.stderr.splitlines() if " done: " in line]
+    assert len([line for line in quiet.stderr.splitlines() if "error:" in line]) == 2
 
 
 def test_sigint_keeps_finished_outputs_and_a_rerun_completes(tiny_models: TinyModels, tmp_path: Path) -> None:

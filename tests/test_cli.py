@@ -177,10 +177,13 @@ def test_invalid_config_exits_4_naming_file_and_key(cli: CliRunner, tmp_path: Pa
     assert f"{bad}: summarizer.num_beams: must be an integer" in result.stderr
 
 
-def test_unknown_target_language_exits_4(cli: CliRunner, tiny_models: TinyModels) -> None:
+def test_a_target_with_no_model_is_a_usage_error_listing_the_configured_ones(
+    cli: CliRunner, tiny_models: TinyModels
+) -> None:
     result = invoke(cli, args(tiny_models, "-t", "de", SEED_ARG))
-    assert result.exit_code == ExitStatus.CONFIG
-    assert "translation.models.de" in result.stderr
+    assert result.exit_code == ExitStatus.USAGE
+    assert "no model is configured for de" in result.stderr
+    assert "configured targets: ko, ru, uk" in result.stderr
 
 
 def test_uncached_model_offline_exits_5_and_says_how_to_get_it(

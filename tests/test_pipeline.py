@@ -95,7 +95,7 @@ def test_results_carry_hashes_of_input_and_configuration() -> None:
     other, _ = make(RunOptions(summary="extractive"))
     a, b = pipeline.run([article("a", "Text one."), article("b", "Text two.")])
     assert a.input_sha256 != b.input_sha256
-    assert a.config_sha256 == b.config_sha256 == pipeline.fingerprint != other.fingerprint
+    assert a.config_sha256 == b.config_sha256 == pipeline.fingerprint() != other.fingerprint()
 
 
 def test_seed_article_through_fakes_keeps_json_shape() -> None:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from ..errors import InputError, SummarizeError
+from ..errors import InputError, Stopped, SummarizeError
 from ..render import FORMATS
-from ..sources import DEFAULT_MAX_WORDS
+from ..sources import DEFAULT_MAX_BYTES, DEFAULT_MAX_WORDS, InputRef, Limits
 from ..status import ExitStatus
 from .app import CONFIG_OPTION, DEVICE_OPTION, HELP, OFFLINE_OPTION, exit_for, fail, log_to_stderr, main
 
 if TYPE_CHECKING:
+    from ..batch import RunSummary
     from ..pipeline import RunOptions, SummaryChoice
 
 EXAMPLES = """\
@@ -47,6 +52,24 @@ class RunCommand(click.Command):
         formatter.write_usage(prog, "[OPTIONS] [INPUT]...")
 
 
+_SIZE_UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3}
+
+
+def _parse_size(ctx: click.Context, param: click.Parameter, value: str | int) -> int:
+    """A size in bytes, with an optional K, M or G (powers of 1000): ``20M`` is 20,000,000."""
+    if isinstance(value, int):
+        return value
+    text = value.strip().lower().removesuffix("b")
+    unit = text[-1:] if text[-1:] in _SIZE_UNITS else ""
+    try:
+        size = int(float(text[: len(text) - len(unit)]) * _SIZE_UNITS[unit])
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size (for example 500K, 20M, 1G)") from None
+    if size < 1:
+        raise click.BadParameter("must be at least 1 byte")
+    return size
+
+
 def _parse_targets(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -57,7 +80,7 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
 
 
 @main.command("run", cls=RunCommand, epilog=EXAMPLES, context_settings=HELP)
-@click.argument("inputs", metavar="[INPUT]...", nargs=-1, type=click.Path(allow_dash=True))
+@click.argument("inputs", metavar="[INPUT]...", nargs=-1, type=click.Path(allow_dash=True, readable=False))
 @click.option("-t", "--to", "targets", metavar="LANGS", help="Target languages, comma-separated (default: config).")
 @click.option("--no-translate", is_flag=True, help="Summary only.")
 @click.option("--no-summary", is_flag=True, help="Translate the cleaned article itself instead of a summary.")
@@ -91,6 +114,14 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
     show_default=True,
     help="Refuse longer articles (they are never truncated).",
 )
+@click.option(
+    "--max-bytes",
+    callback=_parse_size,
+    default=str(DEFAULT_MAX_BYTES),
+    show_default="20M",
+    metavar="SIZE",
+    help="Refuse larger files before reading them (K, M, G accepted).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="More on stderr (per-input lines, tracebacks).")
 def run(
@@ -109,6 +140,7 @@ def run(
     offline: bool,
     strict: bool,
     max_words: int,
+    max_bytes: int,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -118,6 +150,7 @@ def run(
     input; with no INPUT, piped standard input is read.
     """
     ctx = click.get_current_context()
+    _usable_streams()
     if no_summary and summary_mode == "extractive":
         raise click.UsageError("--no-summary and --summary extractive contradict each other")
     if no_summary and no_translate:
@@ -137,18 +170,95 @@ def run(
         out = output_dir.resolve()
         if any(Path(i).is_dir() and Path(i).resolve() == out for i in inputs):
             raise click.UsageError("the output folder must not be an input folder; choose another -o")
-    try:
-        status = _run(inputs, options, fmt, output_dir, force, config_path, strict, max_words, quiet, verbose)
-    except KeyboardInterrupt:
-        click.echo("summarize-cli: interrupted", err=True)
-        sys.exit(int(ExitStatus.INTERRUPTED))
-    except SummarizeError as exc:
-        if verbose:
-            import traceback
+    limits = Limits(max_words=max_words, max_bytes=max_bytes)
+    with _stop_signals_as_interrupts():
+        try:
+            status = _run(inputs, options, fmt, output_dir, force, config_path, strict, limits, quiet, verbose)
+        except KeyboardInterrupt as exc:
+            click.echo("summarize-cli: interrupted", err=True)
+            sys.exit(int(_status_for_signal(exc.signum if isinstance(exc, Stopped) else signal.SIGINT)))
+        except SummarizeError as exc:
+            if verbose:
+                import traceback
 
-            traceback.print_exc()
-        fail(str(exc), exit_for(exc))
+                traceback.print_exc()
+            fail(str(exc), exit_for(exc))
     sys.exit(int(status))
+
+
+def _usable_streams() -> None:
+    """A closed stdout or stderr (``>&-``) becomes a sink, and stderr never fails a run.
+
+    Results with ``-o`` are in files; what the run says on the way is worth less than the run.
+    """
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    if not isinstance(sys.stderr, _ForgivingStream):
+        sys.stderr = _ForgivingStream(sys.stderr)
+
+
+class _ForgivingStream(io.TextIOBase):
+    """A text stream whose writes never raise: a reader that went away loses the messages, not the run."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write, or drop the text if the stream is gone."""
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError):
+            return len(text)
+
+    def flush(self) -> None:
+        """Flush, ignoring a stream that is gone."""
+        with suppress(OSError, ValueError):
+            self._stream.flush()
+
+    def isatty(self) -> bool:
+        """Whether the stream is a terminal."""
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        """The stream's file descriptor."""
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The stream's encoding."""
+        return getattr(self._stream, "encoding", "utf-8") or "utf-8"
+
+
+_SIGNAL_STATUS = {"SIGINT": ExitStatus.INTERRUPTED, "SIGTERM": ExitStatus.TERMINATED, "SIGHUP": ExitStatus.HUNG_UP}
+
+
+def _status_for_signal(signum: int) -> ExitStatus:
+    return _SIGNAL_STATUS.get(signal.Signals(signum).name, ExitStatus.INTERRUPTED)
+
+
+@contextmanager
+def _stop_signals_as_interrupts() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a run as Ctrl-C does: finished outputs kept, a closing line, their own status."""
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped(signum)
+
+    previous = {name: signal.signal(getattr(signal, name), stop) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 def _run_options(
@@ -181,7 +291,7 @@ def _run(
     force: bool,
     config_path: str | None,
     strict: bool,
-    max_words: int,
+    limits: Limits,
     quiet: bool,
     verbose: bool,
 ) -> ExitStatus:
@@ -193,13 +303,20 @@ def _run(
     from ..pipeline import Pipeline
     from ..progress import BarReporter, ConsoleReporter
     from ..registry import ModelRegistry
-    from ..sources import expand_inputs
+    from ..sources import expand_inputs, is_glob
 
     if options.offline:
         os.environ["HF_HUB_OFFLINE"] = "1"
     if quiet:
         os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     config = load_config(config_path)
+    unknown = [lang for lang in options.targets or () if lang not in config.translators]
+    if unknown:
+        configured = ", ".join(sorted(config.translators)) or "none"
+        raise click.BadParameter(
+            f"no model is configured for {', '.join(unknown)} in {config.path}; configured targets: {configured}",
+            param_hint="'-t/--to'",
+        )
     err = Console(stderr=True, highlight=False)
     log_to_stderr(quiet, verbose, err)
     show_warnings = output_dir is not None or fmt not in ("rich", "markdown")
@@ -209,17 +326,16 @@ def _run(
     if isinstance(reporter, BarReporter):
         registry.loader = reporter.around(registry.loader)  # download bars need the terminal to themselves
     if verbose:
-        registry.on_load = lambda spec: err.print(f"loading {spec.role} model {spec.model}", highlight=False)
+        registry.on_load = lambda spec: err.print(f"loading {spec.role} model {spec.model}", markup=False)
     pipeline = Pipeline(config, options, registry)
+    if options.summary == "abstractive":
+        registry.prefetch([config.summarizer])  # loads while the inputs are read and cleaned
 
-    exclude = output_dir.resolve() if output_dir is not None else None
-    refs = [
-        ref
-        for ref in expand_inputs(inputs)
-        if exclude is None or ref.path is None or ref.root is None or not ref.path.resolve().is_relative_to(exclude)
-    ]
+    refs = [ref for ref in expand_inputs(inputs) if not _is_own_output(ref, output_dir)]
     if not refs:
         raise InputError(", ".join(inputs), "holds no articles (.txt, .md, .html, .htm)")
+    # One file, URL or stdin gives one JSON object; a folder, a pattern or several inputs an array.
+    one_object = len(inputs) == 1 and not Path(inputs[0]).is_dir() and not is_glob(inputs[0])
 
     collected: list[Any] = []
     stdout_console = Console(highlight=False) if fmt == "rich" else None
@@ -239,11 +355,16 @@ def _run(
     def on_result(result: Any) -> None:
         if output_dir is not None:
             return
-        if isinstance(reporter, BarReporter) and sys.stdout.isatty():
-            with reporter.suspended():  # the bar and the results share one terminal
+        try:
+            if isinstance(reporter, BarReporter) and sys.stdout.isatty():
+                with reporter.suspended():  # the bar and the results share one terminal
+                    emit(result)
+            else:
                 emit(result)
-        else:
-            emit(result)
+        except BrokenPipeError:
+            # The reader went away (`| head`): nobody is left to read results, so stop quietly.
+            _silence_stdout()
+            raise _ReaderGone from None
 
     runner = BatchRunner(
         pipeline,
@@ -252,23 +373,25 @@ def _run(
         reporter=reporter,
         force=force,
         stdin=sys.stdin.buffer if sys.stdin is not None else None,
-        max_words=max_words,
+        limits=limits,
     )
     try:
         summary = runner.run(refs)
+    except _ReaderGone:
+        return ExitStatus.PARTIAL_FAILURE
     finally:
         if isinstance(reporter, BarReporter):
             reporter.stop()
-    if collected:
-        render.render_json(collected, sys.stdout)
-    if not quiet and (len(refs) > 1 or output_dir is not None or summary.interrupted):
-        err.print(
-            f"{summary.done} done, {summary.skipped} skipped, {summary.failed} failed in {_duration(summary.elapsed)}"
-            + (" (interrupted)" if summary.interrupted else ""),
-            highlight=False,
-        )
+    if fmt == "json" and (collected or not one_object):
+        try:
+            render.render_json(collected, sys.stdout, as_array=not one_object)
+        except BrokenPipeError:
+            _silence_stdout()
+    _closing_lines(err, summary, len(refs), output_dir, quiet)
+    if summary.aborted is not None:
+        raise summary.aborted
     if summary.interrupted:
-        return ExitStatus.INTERRUPTED
+        return _status_for_signal(summary.stop_signal or signal.SIGINT)
     if summary.unreadable and summary.unreadable == summary.total:
         return ExitStatus.NO_INPUT
     if summary.failed:
@@ -276,6 +399,56 @@ def _run(
     if strict and summary.warned:
         return ExitStatus.QUALITY
     return ExitStatus.OK
+
+
+class _ReaderGone(Exception):
+    """Standard output was closed by its reader."""
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit; a closed pipe would make that flush print a traceback.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    finally:
+        os.close(devnull)
+
+
+def _is_own_output(ref: InputRef, output_dir: Path | None) -> bool:
+    """Whether ``ref`` was found in a folder that holds the output folder, below that output folder.
+
+    With ``-o DIR/out DIR`` the results of an earlier run are not read back as articles; with
+    ``-o . articles/`` the input folder is inside the output folder, and its articles are inputs.
+    """
+    if output_dir is None or ref.path is None or ref.root is None:
+        return False
+    out, root = output_dir.resolve(), ref.root.resolve()
+    return out.is_relative_to(root) and ref.path.resolve().is_relative_to(out)
+
+
+def _closing_lines(err: Any, summary: RunSummary, inputs: int, output_dir: Path | None, quiet: bool) -> None:
+    """``N done, N skipped, N failed in T``, why the failures failed, and where they are listed."""
+    if quiet or not (inputs > 1 or output_dir is not None or summary.interrupted or summary.aborted):
+        return
+    line = f"{summary.done} done, {summary.skipped} skipped, {summary.failed} failed in {_duration(summary.elapsed)}"
+    if summary.interrupted:
+        line += " (interrupted; finished results are kept, run again to go on)"
+    elif summary.aborted is not None:
+        line += " (stopped early; finished results are kept)"
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
+    reasons = summary.reasons()
+    for reason, count in reasons[:_REASONS_SHOWN]:
+        err.print(f"  {count} failed: {reason}", markup=False, highlight=False, soft_wrap=True)
+    if len(reasons) > _REASONS_SHOWN:
+        err.print(f"  ... and {len(reasons) - _REASONS_SHOWN} other reasons", markup=False, highlight=False)
+    if summary.failures_file is not None:
+        err.print(f"failures are listed in {summary.failures_file}", markup=False, highlight=False, soft_wrap=True)
+
+
+# Distinct failure reasons listed under the closing line; failures.jsonl has them all.
+_REASONS_SHOWN = 8
 
 
 def _duration(seconds: float) -> str:
