@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -29,3 +30,21 @@ def detect_language(text: str, candidates: Iterable[str] = CANDIDATES, default: 
         return default
     code, confidence = _identifier(tuple(sorted({*candidates, default}))).classify(text)
     return str(code) if confidence >= MIN_CONFIDENCE else default
+
+
+# Runs of letters: digits, punctuation and hyphens say nothing about a language, and their
+# byte n-grams only add noise to the detector's vote on a short sentence.
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def language_probabilities(text: str, candidates: Iterable[str]) -> dict[str, float]:
+    """How likely ``text`` is in each of ``candidates`` (summing to 1), judged on its words only.
+
+    The detector tempers its scores by the length of the text, so a short text gets a flatter,
+    less confident answer than a long one.
+    """
+    languages = tuple(sorted(set(candidates)))
+    words = " ".join(_WORD.findall(text)).lower()
+    if not words:
+        return dict.fromkeys(languages, 1 / len(languages))
+    return {str(code): float(p) for code, p in _identifier(languages).rank(words)}

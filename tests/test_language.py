@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from summarize_cli.language import detect_language
+from summarize_cli.language import detect_language, language_probabilities
 from summarize_cli.status import ExitStatus
 
 from conftest import ROOT, UKRAINIAN, TinyModels, invoke
@@ -70,3 +70,16 @@ def test_a_language_without_a_pivot_names_the_missing_key(
     assert result.exit_code == ExitStatus.PARTIAL_FAILURE
     error = json.loads(result.stdout)["error"]
     assert "'ru'" in error and "[translation.pivot.ru]" in error and str(tiny_models.config) in error
+
+
+def test_probabilities_sum_to_one_over_the_candidates_and_ignore_digits() -> None:
+    text = "Переговоры продолжаются в Женеве на следующей неделе."
+    probabilities = language_probabilities(text, ["uk", "ru", "bg"])
+    assert set(probabilities) == {"uk", "ru", "bg"}
+    assert abs(sum(probabilities.values()) - 1) < 1e-6
+    assert max(probabilities, key=probabilities.__getitem__) == "ru"
+    assert language_probabilities(f"2025 — {text} 10,000", ["uk", "ru", "bg"]) == probabilities
+
+
+def test_probabilities_of_a_text_without_words_are_even() -> None:
+    assert language_probabilities("2025 — 10,000", ["uk", "ru"]) == {"uk": 0.5, "ru": 0.5}
