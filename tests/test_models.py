@@ -8,9 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from summarize_cli.probe import PROBES, check_model
+from summarize_cli.sentences import sentences_of
 from summarize_cli.status import ExitStatus
+from summarize_cli.types import ModelSpec
 
 from conftest import ROOT, TinyModels, corpus, invoke, run_cli, write_config
+from fakes import FakeModel
 from model_factory import build_marian
 
 OTHER_LANGUAGE = [
@@ -34,14 +38,55 @@ def _in_root(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_check_runs_the_probe_and_fails_on_gibberish(cli: CliRunner, tiny_models: TinyModels) -> None:
     result = invoke(cli, ["models", "-c", str(tiny_models.config), "check", "-f", "json"])
     assert result.exit_code == ExitStatus.PARTIAL_FAILURE
-    reports = {r["language"]: r for r in json.loads(result.stdout)}
-    assert set(reports) == {"en", "uk", "ko", "ru"}
-    for language in ("uk", "ko", "ru"):
-        report = reports[language]
+    reports = {(r["role"], r["language"]): r for r in json.loads(result.stdout)}
+    translations = [("translation", language) for language in ("uk", "ko", "ru")]
+    assert set(reports) == {("summary", "en"), *translations, ("pivot", "uk")}
+    for key in translations:
+        report = reports[key]
         assert report["loaded"] and report["load_seconds"] >= 0 and report["output"]
         assert report["unknown_share"] < 0.03
-        assert any(p.startswith("wrong_language") for p in report["problems"])
+        assert any(p.startswith("wrong_language: expected") for p in report["problems"])
         assert not report["ok"]
+    pivot = reports[("pivot", "uk")]
+    assert pivot["loaded"] and pivot["output"] and pivot["note"] is None
+    # Its vocabulary was built on Ukrainian and English, so the Ukrainian probe tokenizes.
+    assert pivot["unknown_share"] < 0.03
+    # Its gibberish is judged as English, the language a pivot writes, never as Ukrainian.
+    assert all("Ukrainian" not in p for p in pivot["problems"])
+
+
+# The probe's sentences, each with its translation, for a stand-in model that translates well.
+UK_TO_EN = dict(zip(sentences_of(PROBES["uk"]), sentences_of(PROBES["en"]), strict=True))
+EN_TO_UK = {english: ukrainian for ukrainian, english in UK_TO_EN.items()}
+
+
+def test_a_pivot_is_probed_in_the_language_it_reads_and_answers_in_english() -> None:
+    model = FakeModel(transform=lambda sentence: UK_TO_EN.get(sentence, "?"))
+    report = check_model(ModelSpec(model="uk-en", role="pivot", language="uk"), lambda spec: model)
+    assert sorted(s for call in model.calls for s in call) == sorted(UK_TO_EN)
+    assert report.output == PROBES["en"]
+    assert report.ok and report.problems == [] and report.warnings == ()
+
+
+def test_a_pivot_that_answers_in_its_own_language_fails() -> None:
+    report = check_model(ModelSpec(model="uk-uk", role="pivot", language="uk"), lambda spec: FakeModel(transform=str))
+    assert not report.ok
+    assert [p.split(":")[0] for p in report.problems] == ["wrong_language", "untranslated"]
+    assert report.problems[0].startswith("wrong_language: expected English (Latin script)")
+
+
+def test_a_translation_model_is_probed_in_english_and_answers_in_its_language() -> None:
+    model = FakeModel(transform=lambda sentence: EN_TO_UK.get(sentence, "?"))
+    report = check_model(ModelSpec(model="en-uk", role="translation", language="uk"), lambda spec: model)
+    assert sorted(s for call in model.calls for s in call) == sorted(EN_TO_UK)
+    assert report.ok and report.output == PROBES["uk"]
+
+
+def test_a_pivot_from_a_language_without_a_probe_text_is_loaded_but_not_probed() -> None:
+    model = FakeModel()
+    report = check_model(ModelSpec(model="de-en", role="pivot", language="de"), lambda spec: model)
+    assert report.loaded and report.ok and model.calls == []
+    assert report.note is not None and "'de'" in report.note
 
 
 def test_check_catches_a_vocabulary_that_does_not_match_the_tokenizer(

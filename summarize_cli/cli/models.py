@@ -151,8 +151,12 @@ def models_check(config_path: str | None, names: tuple[str, ...], device: str, o
             s = r.spec
             head = f"{'ok' if r.ok else 'FAIL'}\t{s.role} {s.language}\t{s.model}"
             if r.loaded:
-                head += f"\tloaded in {r.load_seconds:.1f} s ({r.backend}), unknown tokens {r.unknown_share:.1%}"
+                head += f"\tloaded in {r.load_seconds:.1f} s ({r.backend})"
+            if r.unknown_share is not None:
+                head += f", unknown tokens {r.unknown_share:.1%}"
             click.echo(head)
+            if r.note is not None:
+                click.echo(f"    note: {r.note}")
             if r.output is not None:
                 click.echo(f"    output: {r.output}")
             for problem in r.problems:
