@@ -30,14 +30,32 @@ def split_long_sentence(sentence: str, count: TokenCounter, limit: int) -> list[
     return pieces
 
 
+# No token of a real vocabulary spans more characters than this, so a piece of ``limit``
+# tokens never holds more than ``limit * MAX_CHARS_PER_TOKEN`` characters; only that much of a
+# long "word" is tokenized at a time. (Were a token longer, pieces would just be smaller.)
+MAX_CHARS_PER_TOKEN = 32
+
+
 def _split_chars(word: str, count: TokenCounter, limit: int) -> list[str]:
+    """Cut ``word`` into pieces that fit, in time linear in its length.
+
+    Each piece first tries as many characters as the last piece's tokens-per-character
+    suggests will fill the limit, and halves until it fits: a piece costs about one count
+    of text its own size, never a count of the whole rest of the word.
+    """
+    most = limit * MAX_CHARS_PER_TOKEN
     pieces = []
-    while word:
-        size = len(word)
-        while size > 1 and count([word[:size]])[0] > limit:
+    start = 0
+    size = most
+    while start < len(word):
+        size = min(size, len(word) - start)
+        tokens = count([word[start : start + size]])[0]
+        while size > 1 and tokens > limit:
             size //= 2
-        pieces.append(word[:size])
-        word = word[size:]
+            tokens = count([word[start : start + size]])[0]
+        pieces.append(word[start : start + size])
+        start += size
+        size = max(1, min(most, size * limit // max(tokens, 1)))
     return pieces
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -27,6 +28,48 @@ def test_a_sentence_longer_than_the_limit_is_split_by_words_not_dropped() -> Non
     assert " ".join(" ".join(c) for c in chunks).split() == ["Short", "one.", *long.split()]
 
 
+def subword_count(texts: Sequence[str]) -> list[int]:
+    """Like a subword tokenizer: a token per four letters of each word, plus <s> and </s>."""
+    return [2 + sum(-(-len(word) // 4) for word in text.split()) for text in texts]
+
+
+def joining_count(texts: Sequence[str]) -> list[int]:
+    """Not additive: besides the subwords, every third word of a text costs one more token."""
+    return [size + len(text.split()) // 3 for size, text in zip(subword_count(texts), texts, strict=True)]
+
+
+def test_a_word_longer_than_the_limit_is_split_by_characters() -> None:
+    url = "https://example.org/news/" + "prisoner-exchange-" * 12 + "2025.html"
+    chunks = chunk_sentences(["Read it at", url, "today."], subword_count, 12)
+    pieces = [piece for chunk in chunks for piece in chunk]
+    assert all(subword_count([" ".join(chunk)])[0] <= 12 for chunk in chunks)
+    inside = [piece for piece in pieces if piece in url]
+    assert len(inside) > 1 and "".join(inside) == url
+
+
+def test_chunks_are_recounted_when_counts_do_not_add_up() -> None:
+    # Alone, each sentence costs <s>, </s> and one token, so all eight seem to fit 2 + 8 = 10;
+    # joined, every third word costs one more, and the eight together cost 12.
+    sentences = ["Yes.", "No.", "Go.", "Run.", "Now.", "Why.", "Who.", "Hi."]
+    chunks = chunk_sentences(sentences, joining_count, 10)
+    assert len(chunks) > 1
+    assert all(joining_count([" ".join(chunk)])[0] <= 10 for chunk in chunks)
+    assert [s for chunk in chunks for s in chunk] == sentences
+
+
+def test_a_two_megabyte_word_is_split_in_linear_time() -> None:
+    def count(texts: Sequence[str]) -> list[int]:
+        # A pass over every character, as a real tokenizer makes: the cost grows with the text.
+        return [sum(1 for _ in text) // 4 + 2 for text in texts]
+
+    word = "0123456789abcdef" * (2 * 1024 * 1024 // 16)
+    started = time.perf_counter()
+    chunks = chunk_sentences([word], count, 512)
+    assert time.perf_counter() - started < 10
+    assert "".join(piece for chunk in chunks for piece in chunk) == word
+    assert all(count([" ".join(chunk)])[0] <= 512 for chunk in chunks)
+
+
 def test_a_limit_below_one_token_is_refused() -> None:
     with pytest.raises(ValueError):
         chunk_sentences(["a."], count, 0)
@@ -45,3 +88,17 @@ def test_every_chunk_fits_and_chunks_cover_all_sentences_in_order(sents: list[st
     flat = [piece for chunk in chunks for piece in chunk]
     # Sentences that fit on their own stay whole.
     assert all(s in flat for s in fitting)
+
+
+long_words = st.text(alphabet="abcxyz", min_size=1, max_size=60)
+long_sentences = st.lists(st.lists(long_words, min_size=1, max_size=12).map(" ".join), max_size=12)
+
+
+@given(long_sentences, st.integers(min_value=3, max_value=40))
+def test_with_long_words_and_counts_that_do_not_add_up_every_chunk_still_fits(sents: list[str], limit: int) -> None:
+    chunks = chunk_sentences(sents, joining_count, limit)
+    assert all(joining_count([" ".join(chunk)])[0] <= limit for chunk in chunks)
+    flat = [piece for chunk in chunks for piece in chunk]
+    # Nothing is lost or reordered: words cut by characters come back when the pieces are glued.
+    assert "".join(flat).replace(" ", "") == "".join(sents).replace(" ", "")
+    assert all(s in flat for s in sents if joining_count([s])[0] <= limit)
