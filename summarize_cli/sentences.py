@@ -11,7 +11,8 @@ ABBREVIATIONS = frozenset(
     mr mrs ms dr prof gen col lt sgt capt cmdr adm maj gov sen rep rev st jr sr no vs etc
     inc ltd co corp dept est approx fig jan feb mar apr jun jul aug sep sept oct nov dec
     u.s u.k u.n e.g i.e a.m p.m d.c
-    т.е т.д т.п т.к им см др ген г гг ул им млн млрд тыс проф д-р пор
+    т.е т.д т.п т.к им см др ген г гг ул млн млрд тыс проф д-р пор обл
+    вул ім див тис просп пл т.зв
     """.split()
 )
 
