@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sys
 import tomllib
@@ -29,8 +30,26 @@ _GENERATION_TYPES: dict[str, type] = {
     "length_penalty": float,
     "repetition_penalty": float,
 }
+# The least value of the generation settings that have one. A penalty has its own rule:
+# repetition_penalty divides scores and must be above 0 (1.0 is no penalty), while
+# length_penalty is an exponent on the output's length in transformers and CTranslate2
+# alike, where a negative value (favouring shorter outputs) is legitimate.
+_GENERATION_LEAST = {"num_beams": 1, "max_length": 1, "max_new_tokens": 1, "min_length": 0, "no_repeat_ngram_size": 0}
 _MODEL_KEYS = {"model", "revision", "backend", "compute_type"}
 _BACKENDS = ("auto", "ctranslate2", "transformers")
+# CTranslate2's compute types: its quantizations, and "default"/"auto" to let it choose.
+COMPUTE_TYPES = (
+    "default",
+    "auto",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
 
 
 def user_config_path() -> Path:
@@ -145,14 +164,16 @@ class _Validator:
         for lang in targets_raw:
             if lang not in translators:
                 raise self.fail(f"translation.models.{lang}", f"target '{lang}' has no model")
-        batch_size = self.typed(translation, "translation.batch_size", int) or 16
+        batch_size = self.typed(translation, "translation.batch_size", int)
+        if batch_size == 0:
+            raise self.fail("translation.batch_size", "must be at least 1, not 0")
         return Config(
             path=self.name,
             summarizer=summarizer,
             source_language=source,
             targets=tuple(dict.fromkeys(targets_raw)),
             translators=translators,
-            batch_size=batch_size,
+            batch_size=batch_size or 16,
             pivots=pivots,
         )
 
@@ -165,19 +186,35 @@ class _Validator:
         backend = self.typed(table, f"{key}.backend", str) or "auto"
         if backend not in _BACKENDS:
             raise self.fail(f"{key}.backend", f"must be one of {', '.join(_BACKENDS)}, not '{backend}'")
-        generation = GenerationSettings(**{k: self.typed(table, f"{key}.{k}", t) for k, t in _GENERATION_TYPES.items()})
-        if generation.num_beams == 0:
-            raise self.fail(f"{key}.num_beams", "must be at least 1")
+        compute_type = self.typed(table, f"{key}.compute_type", str)
+        if compute_type is not None and compute_type not in COMPUTE_TYPES:
+            raise self.fail(f"{key}.compute_type", f"must be one of {', '.join(COMPUTE_TYPES)}, not '{compute_type}'")
         return ModelSpec(
             model=self.resolve(model),
             role=role,
             language=language,
             revision=self.typed(table, f"{key}.revision", str),
             backend=cast(Backend, backend),
-            compute_type=self.typed(table, f"{key}.compute_type", str),
+            compute_type=compute_type,
             target_token=self.typed(table, f"{key}.target_token", str) if target_token else None,
-            generation=generation,
+            generation=self.generation(table, key),
         )
+
+    def generation(self, table: Mapping[str, Any], key: str) -> GenerationSettings:
+        """The generation settings of one model table, each in its range."""
+        values = {name: self.typed(table, f"{key}.{name}", kind) for name, kind in _GENERATION_TYPES.items()}
+        for name, value in values.items():
+            where = f"{key}.{name}"
+            if value is None:
+                continue
+            if not math.isfinite(value):
+                raise self.fail(where, f"must be a finite number, not {value}")
+            least = _GENERATION_LEAST.get(name)
+            if least is not None and value < least:
+                raise self.fail(where, f"must be at least {least}, not {value}")
+            if name == "repetition_penalty" and value <= 0:
+                raise self.fail(where, f"must be greater than 0 (1.0 is no penalty), not {value}")
+        return GenerationSettings(**values)
 
     def resolve(self, model: str) -> str:
         """A path-like model relative to the config file becomes absolute; a Hub id stays."""

@@ -3,11 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from summarize_cli.config import config_digest, find_config, load_config, parse_config
+from summarize_cli.config import COMPUTE_TYPES, config_digest, find_config, load_config, parse_config
 from summarize_cli.errors import ConfigError
+from summarize_cli.status import ExitStatus
 
-from conftest import ROOT
+from conftest import ROOT, invoke
 
 MINIMAL = """
 [summarizer]
@@ -67,6 +69,20 @@ def test_relative_local_path_is_relative_to_the_file(tmp_path: Path) -> None:
             "translation.models.uk.backend",
             "must be one of",
         ),
+        (("num_beams = 4", "num_beams = 0"), "summarizer.num_beams", "must be at least 1, not 0"),
+        (("num_beams = 4", "num_beams = -2"), "summarizer.num_beams", "must not be negative"),
+        (("num_beams = 4", "max_new_tokens = 0"), "summarizer.max_new_tokens", "must be at least 1"),
+        (("num_beams = 4", "min_length = -1"), "summarizer.min_length", "must not be negative"),
+        (("num_beams = 4", "repetition_penalty = -1.0"), "summarizer.repetition_penalty", "must be greater than 0"),
+        (("num_beams = 4", "repetition_penalty = 0"), "summarizer.repetition_penalty", "must be greater than 0"),
+        (("num_beams = 4", "length_penalty = nan"), "summarizer.length_penalty", "must be a finite number"),
+        (
+            ('model = "Helsinki-NLP/opus-mt-en-uk"', 'model = "x"\ncompute_type = "int4"'),
+            "translation.models.uk.compute_type",
+            "must be one of default, auto, int8, int8_float32, int8_float16, int8_bfloat16, int16, float16, "
+            "bfloat16, float32, not 'int4'",
+        ),
+        (('targets = ["uk"]', 'targets = ["uk"]\nbatch_size = 0'), "translation.batch_size", "must be at least 1"),
     ],
 )
 def test_invalid_files_name_file_key_and_problem(change: tuple[str, str], key: str, problem: str) -> None:
@@ -102,3 +118,31 @@ def test_digest_changes_with_settings_that_change_output() -> None:
     c = parse_config(MINIMAL, "elsewhere.toml", None)
     assert config_digest(a) != config_digest(b)
     assert config_digest(a) == config_digest(c)
+
+
+@pytest.mark.parametrize("compute_type", COMPUTE_TYPES)
+def test_every_ctranslate2_compute_type_is_accepted(compute_type: str) -> None:
+    text = MINIMAL.replace('model = "Helsinki-NLP/opus-mt-en-uk"', f'model = "x"\ncompute_type = "{compute_type}"')
+    assert parse_config(text, "m.toml", None).translators["uk"].compute_type == compute_type
+
+
+def test_a_negative_length_penalty_is_accepted() -> None:
+    # An exponent on the output's length: below 0 it favours shorter outputs, which is a choice.
+    config = parse_config(MINIMAL.replace("num_beams = 4", "num_beams = 4\nlength_penalty = -1.0"), "m.toml", None)
+    assert config.summarizer.generation.length_penalty == -1.0
+
+
+@pytest.mark.parametrize(
+    ("setting", "key"),
+    [
+        ("repetition_penalty = -1.0", "summarizer.repetition_penalty"),
+        ("num_beams = 0", "summarizer.num_beams"),
+        ('compute_type = "int4"', "summarizer.compute_type"),
+    ],
+)
+def test_an_out_of_range_setting_exits_4_naming_the_key(cli: CliRunner, tmp_path: Path, setting: str, key: str) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(MINIMAL.replace("num_beams = 4", setting))
+    result = invoke(cli, ["-c", str(config), "-"], input="Talks on a prisoner exchange continue in Geneva.")
+    assert result.exit_code == ExitStatus.CONFIG
+    assert f"{config}: {key}: " in result.stderr
