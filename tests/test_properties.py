@@ -21,7 +21,7 @@ NEWS_PIECES = [
     ".", ".", ".", "!", "?", ",", "\"", "'", "»", ")", " ", " ", "  ", "\t", "\u00a0",
 ]  # fmt: skip
 news_paragraphs = st.lists(st.sampled_from(NEWS_PIECES), max_size=40).map(" ".join)
-any_paragraphs = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
+any_paragraphs = st.text(st.characters(exclude_categories=["Cs"]), max_size=200)
 
 
 @pytest.mark.parametrize("paragraphs", [news_paragraphs, any_paragraphs], ids=["news", "any"])
@@ -126,7 +126,7 @@ def articles_in(*languages: str) -> st.SearchStrategy[str]:
     ).map(" ".join)
 
 
-printable = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=300).filter(
+printable = st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=300).filter(
     lambda text: not text.startswith("\ufeff")
 )
 
