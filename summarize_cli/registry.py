@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from .backends.base import Seq2SeqModel
@@ -35,10 +37,10 @@ def choose_backend(spec: ModelSpec, device: str) -> str:
 
 
 def default_loader(spec: ModelSpec, device: str, offline: bool) -> Seq2SeqModel:
-    """Load ``spec`` with its backend; a model CTranslate2 cannot convert falls back to transformers."""
-    from .backends.hf import TransformersModel, quiet_transformers
+    """Load ``spec`` with its backend; a model CTranslate2 cannot convert falls back to transformers.
 
-    quiet_transformers()
+    A converted model loads without importing torch or transformers.
+    """
     if choose_backend(spec, device) == "ctranslate2":
         from .backends.ct2 import ConversionError, CTranslate2Model
 
@@ -46,7 +48,19 @@ def default_loader(spec: ModelSpec, device: str, offline: bool) -> Seq2SeqModel:
             return CTranslate2Model(spec, device, offline)
         except ConversionError as exc:
             log.warning("%s; using transformers instead", exc)
+    from .backends.hf import TransformersModel, quiet_transformers
+
+    quiet_transformers()
     return TransformersModel(spec, device, offline)
+
+
+def _on_this_machine(spec: ModelSpec) -> bool:
+    """Whether ``spec`` loads without a download: a local folder, or a Hub model in the cache."""
+    if spec.is_local:
+        return True
+    from .modelstore import cached_snapshot
+
+    return cached_snapshot(spec) is not None
 
 
 @dataclass
@@ -58,25 +72,58 @@ class ModelRegistry:
     loader: Loader = default_loader
     on_load: Callable[[ModelSpec], None] | None = None
     _loaded: dict[ModelSpec, Seq2SeqModel] = field(default_factory=dict)
+    _pending: dict[ModelSpec, Future[Seq2SeqModel | None]] = field(default_factory=dict)
     _device: str | None = None
+    _device_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def resolved_device(self) -> str:
         """The concrete device, ``auto`` resolved once."""
-        if self._device is None:
-            from .backends.device import resolve_device
+        with self._device_lock:
+            if self._device is None:
+                from .backends.device import resolve_device
 
-            self._device = resolve_device(self.device)
-        return self._device
+                self._device = resolve_device(self.device)
+            return self._device
+
+    def prefetch(self, specs: Iterable[ModelSpec]) -> None:
+        """Start loading ``specs``, one after another, in a background thread; ``get`` waits for them.
+
+        A run then reads and cleans its articles while the first model loads. Whatever loading
+        raises is raised by ``get``, as if it had loaded the model itself. A model that would
+        have to be downloaded is left to ``get``: its progress needs the terminal to itself.
+        """
+        todo = [s for s in dict.fromkeys(specs) if s not in self._loaded and s not in self._pending]
+        if not todo:
+            return
+        futures: dict[ModelSpec, Future[Seq2SeqModel | None]] = {spec: Future() for spec in todo}
+        self._pending.update(futures)
+
+        def load_all() -> None:
+            for spec, future in futures.items():
+                future.set_running_or_notify_cancel()
+                try:
+                    future.set_result(self._load(spec) if _on_this_machine(spec) else None)
+                except BaseException as exc:  # handed over whole: `get` raises it in the caller's thread
+                    future.set_exception(exc)
+
+        # A daemon, so that Ctrl-C during a first conversion ends the run without waiting for it.
+        threading.Thread(target=load_all, name="summarize-cli-prefetch", daemon=True).start()
 
     def get(self, spec: ModelSpec) -> Seq2SeqModel:
         """The loaded model for ``spec``, loading it the first time."""
         model = self._loaded.get(spec)
         if model is None:
-            if self.on_load is not None:
-                self.on_load(spec)
-            model = self.loader(spec, self.resolved_device(), self.offline)
+            pending = self._pending.pop(spec, None)
+            model = pending.result() if pending is not None else None
+            if model is None:
+                model = self._load(spec)
             self._loaded[spec] = model
         return model
+
+    def _load(self, spec: ModelSpec) -> Seq2SeqModel:
+        if self.on_load is not None:
+            self.on_load(spec)
+        return self.loader(spec, self.resolved_device(), self.offline)
 
     @property
     def loaded(self) -> list[ModelSpec]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -9,7 +10,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -112,19 +112,18 @@ def test_a_failed_conversion_falls_back_to_transformers_with_a_warning(
     assert model.generate(["Talks go on."], GenerationSettings(max_new_tokens=5))[0]
 
 
-def test_separate_vocabularies_are_not_converted(tiny_models: TinyModels, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    monkeypatch.setattr(ct2, "ensure_converted", lambda *a: calls.append("convert"))  # must not be reached
-    from transformers import AutoConfig
-
-    original = AutoConfig.from_pretrained
-
-    def separate(*args: Any, **kwargs: Any) -> Any:
-        config = original(*args, **kwargs)
-        config.share_encoder_decoder_embeddings = False
-        return config
-
-    monkeypatch.setattr(AutoConfig, "from_pretrained", separate)
+@pytest.mark.parametrize(
+    ("name", "key"), [("config.json", "share_encoder_decoder_embeddings"), ("tokenizer_config.json", "separate_vocabs")]
+)
+def test_separate_vocabularies_are_not_converted(tiny_models: TinyModels, tmp_path: Path, name: str, key: str) -> None:
+    separate = tmp_path / "separate"
+    separate.mkdir()
+    for item in Path(tiny_models.translators["uk"]).iterdir():
+        (separate / item.name).symlink_to(item)
+    settings = json.loads((separate / name).read_text())
+    (separate / name).unlink()
+    (separate / name).write_text(json.dumps({**settings, key: key == "separate_vocabs"}))
+    spec = spec_for(separate, "translation", "uk")
     with pytest.raises(ct2.ConversionError, match="separate source and target vocabularies"):
-        CTranslate2Model(spec_for(tiny_models.translators["uk"], "translation", "uk"), "cpu", offline=True)
-    assert calls == []
+        CTranslate2Model(spec, "cpu", offline=True)
+    assert not list(converted_path(spec, "int8").parent.glob(f"{converted_path(spec, 'int8').name}*"))

@@ -1,13 +1,17 @@
-"""The CTranslate2 backend: a converted copy of the Hugging Face model, cached, plus its HF tokenizer.
+"""The CTranslate2 backend: a converted copy of the Hugging Face model, cached with its tokenizer.
 
 Conversion runs once per model, revision and quantization, in a child process (so the
 full-precision weights it loads never weigh on the run), into a hidden folder that is renamed
-into place only when complete.
+into place only when complete. That folder holds everything a run needs: the weights, a
+tokenizer that works without transformers, and the model's generation defaults and input
+limit, so that a run imports neither torch nor transformers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import logging
 import os
 import re
@@ -16,18 +20,24 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ..errors import GenerationError, ModelUnavailableError
 from ..types import GenerationSettings, ModelSpec
-from .hf import TokenizedModel, input_limit, tidy_output, unavailable_message
+from .hf import TokenizedModel, hub_progress_bars, tidy_output, unavailable_message
+from .tokenizer import Tokenizer, is_saved, load_tokenizer
 
 log = logging.getLogger("summarize_cli")
 
 CACHE_ENV = "SUMMARIZE_CLI_CACHE"
 PARTIAL = ".partial-"
-# Files the converted folder needs besides the weights: CTranslate2 reads its own vocabulary.
 _MARKER = "model.bin"
+# What a run reads besides CTranslate2's own files: generation defaults and the input limit.
+RUNTIME = "summarize-cli.json"
+TOKENIZER = "tokenizer"
+# Bumped whenever what a conversion saves changes; a folder from another version is redone.
+LAYOUT = 2
 
 
 class ConversionError(ModelUnavailableError):
@@ -82,8 +92,21 @@ def converted_path(spec: ModelSpec, quantization: str) -> Path:
 
 
 def is_complete(folder: Path) -> bool:
-    """A finished conversion: the final name (never a partial one) holding the weights."""
-    return PARTIAL not in folder.name and (folder / _MARKER).is_file()
+    """A finished conversion by this version: the final name (never a partial one), the weights, and
+    the tokenizer and defaults a run reads."""
+    if PARTIAL in folder.name or not (folder / _MARKER).is_file():
+        return False
+    runtime = _read_json(folder / RUNTIME)
+    return runtime.get("layout") == LAYOUT and is_saved(folder / TOKENIZER)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; empty when the file is missing or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _remove_stale_partials(target: Path) -> None:
@@ -104,23 +127,48 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _source_folder(spec: ModelSpec, offline: bool) -> Path:
+    """The folder holding the model's files; a Hub model is downloaded the first time."""
+    if spec.is_local:
+        folder = Path(spec.model)
+    else:
+        from ..modelstore import cached_snapshot, pull
+
+        snapshot = cached_snapshot(spec)
+        if snapshot is None:
+            if offline:
+                raise ModelUnavailableError(unavailable_message(spec, offline, FileNotFoundError("not cached")))
+            hub_progress_bars()
+            snapshot = pull(spec)
+        folder = snapshot
+    if not (folder / "config.json").is_file():
+        missing = FileNotFoundError(f"no config.json in {folder}")
+        raise ModelUnavailableError(unavailable_message(spec, offline, missing))
+    return folder
+
+
+def _check_shared_vocabulary(spec: ModelSpec, folder: Path) -> None:
+    """Refuse a model with separate source and target vocabularies, from its JSON files alone."""
+    config = _read_json(folder / "config.json")
+    tokenizer_config = _read_json(folder / "tokenizer_config.json")
+    if tokenizer_config.get("separate_vocabs") or config.get("share_encoder_decoder_embeddings") is False:
+        # CTranslate2's converter takes one vocabulary for both sides; such a model would
+        # convert with the wrong target vocabulary.
+        raise ConversionError(f"{spec.model} has separate source and target vocabularies")
+
+
 def ensure_converted(spec: ModelSpec, quantization: str, offline: bool) -> Path:
     """The converted model folder, converting in a child process the first time.
 
     A Hub model is downloaded here first (with its progress shown), so that the conversion
     reads the cached snapshot and the cache key names the commit it came from.
     """
-    source = spec.model
-    if not spec.is_local:
-        from ..modelstore import cached_snapshot, pull
-
-        snapshot = cached_snapshot(spec)
-        if snapshot is None and not offline:
-            snapshot = pull(spec)
-        source = str(snapshot) if snapshot is not None else spec.model
+    folder = _source_folder(spec, offline)
+    source = spec.model if spec.is_local else str(folder)
     target = converted_path(spec, quantization)
     if is_complete(target):
         return target
+    _check_shared_vocabulary(spec, folder)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_partials(target)
     log.info("converting %s for CTranslate2 (%s), once", spec.model, quantization)
@@ -153,42 +201,73 @@ def convert(model: str, target: Path, quantization: str, revision: str | None = 
     try:
         converter = Converter(model, revision=revision, trust_remote_code=False)
         converter.convert(str(partial), quantization=quantization, force=True)
-        try:
-            partial.rename(target)
-        except OSError:
-            if not is_complete(target):  # another process may have finished first
-                raise
+        _save_runtime(model, partial, revision)
+        _put_in_place(partial, target)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
 
 
+def _save_runtime(model: str, folder: Path, revision: str | None) -> None:
+    """Save what a run reads besides the weights, taken from transformers once, at conversion."""
+    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+    from .hf import input_limit
+    from .tokenizer import save_tokenizer
+
+    kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": False}
+    tokenizer = AutoTokenizer.from_pretrained(model, **kwargs)
+    config = AutoConfig.from_pretrained(model, **kwargs)
+    try:
+        defaults = GenerationConfig.from_pretrained(model, **kwargs)
+    except OSError:
+        defaults = GenerationConfig.from_model_config(config)
+    save_tokenizer(tokenizer, folder / TOKENIZER)
+    runtime = {
+        "layout": LAYOUT,
+        "input_limit": input_limit(tokenizer, config),
+        "generation": json.loads(defaults.to_json_string(use_diff=False)),
+    }
+    (folder / RUNTIME).write_text(json.dumps(runtime, indent=1), encoding="utf-8")
+
+
+def _put_in_place(partial: Path, target: Path) -> None:
+    """Rename the finished ``partial`` folder to ``target``, replacing one an older version left."""
+    try:
+        partial.rename(target)
+        return
+    except OSError:
+        if is_complete(target):  # another process finished first
+            return
+    stale = target.with_name(f"{target.name}{PARTIAL}stale-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        target.rename(stale)
+    shutil.rmtree(stale, ignore_errors=True)
+    try:
+        partial.rename(target)
+    except OSError:
+        if not is_complete(target):
+            raise
+
+
 class CTranslate2Model(TokenizedModel):
-    """A seq2seq model run by CTranslate2, tokenized exactly as its Hugging Face tokenizer does."""
+    """A seq2seq model run by CTranslate2, tokenized exactly as its Hugging Face tokenizer does.
+
+    Everything comes from the converted folder: neither torch nor transformers is imported.
+    """
+
+    tokenizer: Tokenizer
 
     def __init__(self, spec: ModelSpec, device: str, offline: bool) -> None:
         import ctranslate2
-        from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
         self.spec = spec
         self.compute_type = spec.compute_type or default_compute_type(device)
-        kwargs: dict[str, Any] = {"revision": spec.revision, "local_files_only": offline, "trust_remote_code": False}
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(spec.model, **kwargs)
-            config = AutoConfig.from_pretrained(spec.model, **kwargs)
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelUnavailableError(unavailable_message(spec, offline, exc)) from exc
-        try:
-            self.defaults = GenerationConfig.from_pretrained(spec.model, **kwargs)
-        except OSError:
-            self.defaults = GenerationConfig.from_model_config(config)
-        self._limit = input_limit(self.tokenizer, config)
-        if getattr(self.tokenizer, "separate_vocabs", False) or not getattr(
-            config, "share_encoder_decoder_embeddings", True
-        ):
-            # CTranslate2's converter takes one vocabulary for both sides; such a model would
-            # convert with the wrong target vocabulary.
-            raise ConversionError(f"{spec.model} has separate source and target vocabularies")
         path = ensure_converted(spec, self.compute_type, offline)
+        runtime = _read_json(path / RUNTIME)
+        self.tokenizer = load_tokenizer(path / TOKENIZER)
+        # Read as transformers' GenerationConfig is: one attribute per setting.
+        self.defaults = SimpleNamespace(**runtime["generation"])
+        self._limit = int(runtime["input_limit"])
         try:
             self.translator = ctranslate2.Translator(
                 str(path), device=device, compute_type=self.compute_type, intra_threads=os.cpu_count() or 0
@@ -197,13 +276,22 @@ class CTranslate2Model(TokenizedModel):
             raise ConversionError(f"{spec.model}: the converted model could not be loaded: {exc}") from exc
         self._suppress = self._suppressed_tokens()
 
+    def encode(self, texts: Sequence[str], special_tokens: bool = True) -> list[list[int]]:
+        """Token ids of each text, as the model reads them."""
+        return self.tokenizer.encode(texts, special_tokens)
+
+    @property
+    def unknown_id(self) -> int | None:
+        """The id of the unknown token."""
+        return self.tokenizer.unknown_id
+
     def _suppressed_tokens(self) -> list[list[str]]:
-        pad = self.tokenizer.pad_token_id
+        pad = self.tokenizer.pad_id
         sequences = []
         for ids in getattr(self.defaults, "bad_words_ids", None) or []:
             # CTranslate2 drops Marian's <pad> from the vocabulary: it can never be generated there.
             if list(ids) != [pad]:
-                sequences.append(self.tokenizer.convert_ids_to_tokens(list(ids)))
+                sequences.append(self.tokenizer.to_tokens(list(ids)))
         return sequences
 
     def decoding_options(self, settings: GenerationSettings) -> dict[str, Any]:
@@ -238,13 +326,13 @@ class CTranslate2Model(TokenizedModel):
         if not texts:
             return []
         inputs = [f"{prefix} {t}" if prefix else t for t in texts]
-        encoded = self.tokenizer(inputs, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        encoded = self.tokenizer.encode(inputs)
         self.check_fits([len(ids) for ids in encoded])
-        source = [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
+        source = [self.tokenizer.to_tokens(ids) for ids in encoded]
         forced_bos = getattr(self.defaults, "forced_bos_token_id", None)
         target_prefix = None
         if forced_bos is not None:
-            target_prefix = [[self.tokenizer.convert_ids_to_tokens(forced_bos)] for _ in source]
+            target_prefix = [self.tokenizer.to_tokens([forced_bos]) for _ in source]
         # Both count a forced first token in the length, so the limits carry over as they are.
         options = self.decoding_options(settings)
         try:
@@ -253,8 +341,8 @@ class CTranslate2Model(TokenizedModel):
             raise GenerationError(f"{self.name}: generation failed: {exc}") from exc
         outputs = []
         for result in results:
-            ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
-            outputs.append(tidy_output(self.tokenizer.decode(ids, skip_special_tokens=True)))
+            ids = self.tokenizer.to_ids(result.hypotheses[0])
+            outputs.append(tidy_output(self.tokenizer.decode(ids)))
         return outputs
 
 

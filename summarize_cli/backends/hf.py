@@ -19,13 +19,21 @@ def quiet_transformers() -> None:
 
     Download progress stays on where stderr is a terminal: a first run fetches about 1.5 GB.
     """
-    from huggingface_hub.utils.tqdm import enable_progress_bars
     from transformers.utils import logging
 
     logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hub_progress_bars()
+
+
+def hub_progress_bars() -> None:
+    """Show download progress only where stderr is a terminal and nobody turned it off."""
+    from huggingface_hub.utils.tqdm import disable_progress_bars, enable_progress_bars
+
     if sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("HF_HUB_DISABLE_PROGRESS_BARS"):
         enable_progress_bars()
+    else:
+        disable_progress_bars()
 
 
 def unavailable_message(spec: ModelSpec, offline: bool, exc: Exception) -> str:
@@ -92,18 +100,27 @@ class TokenizedModel:
         if longest > self._limit:
             raise GenerationError(f"{self.name}: an input of {longest} tokens exceeds the limit of {self._limit}")
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Token counts including the special tokens the tokenizer adds."""
+    def encode(self, texts: Sequence[str], special_tokens: bool = True) -> list[list[int]]:
+        """Token ids of each text; with ``special_tokens``, the ones the model expects around it."""
         if not texts:
             return []
-        encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
-        return [len(ids) for ids in encoded["input_ids"]]
+        encoded = self.tokenizer(list(texts), add_special_tokens=special_tokens, truncation=False, verbose=False)
+        return [list(ids) for ids in encoded["input_ids"]]
+
+    @property
+    def unknown_id(self) -> int | None:
+        """The id of the unknown token."""
+        unk: int | None = self.tokenizer.unk_token_id
+        return unk
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Token counts including the special tokens the tokenizer adds."""
+        return [len(ids) for ids in self.encode(texts)]
 
     def unknown_share(self, texts: Sequence[str]) -> float:
         """Share of the tokens of ``texts`` that map to the unknown token."""
-        unk = self.tokenizer.unk_token_id
-        encoded = self.tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)
-        ids = [i for row in encoded["input_ids"] for i in row]
+        unk = self.unknown_id
+        ids = [i for row in self.encode(texts, special_tokens=False) for i in row]
         if not ids or unk is None:
             return 0.0
         return sum(1 for i in ids if i == unk) / len(ids)

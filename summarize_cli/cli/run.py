@@ -330,6 +330,8 @@ def _run(
     pipeline = Pipeline(config, options, registry)
     if options.summary == "abstractive":
         registry.prefetch([config.summarizer])  # loads while the inputs are read and cleaned
+    if options.summary == "abstractive":
+        registry.prefetch([config.summarizer])  # loads while the inputs are read and cleaned
 
     refs = [ref for ref in expand_inputs(inputs) if not _is_own_output(ref, output_dir)]
     if not refs:
