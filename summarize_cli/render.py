@@ -112,9 +112,9 @@ def render_rich(result: Result, console: Console) -> None:
         parts.append(
             Panel(
                 body,
-                title=f"[bold]{title}[/bold]",
+                title=Text(title, style="bold"),
                 title_align="left",
-                subtitle=f"[dim]{model}[/dim]" if model else None,
+                subtitle=Text(model, style="dim") if model else None,
                 subtitle_align="right",
                 border_style="yellow" if flagged else "cyan",
             )
@@ -126,4 +126,6 @@ def render_rich(result: Result, console: Console) -> None:
     note = ""
     if cleaning is not None:
         note = f"{cleaning.lines_out} lines kept, {cleaning.duplicates_removed} repeated removed"
-    console.print(Panel(Group(*parts), title=f"[bold]{result.source}[/bold]", subtitle=note, border_style="blue"))
+    # Names are data: a file called "[/x].txt" is shown as it is, never read as markup.
+    title = Text(result.source, style="bold")
+    console.print(Panel(Group(*parts), title=title, subtitle=Text(note) if note else None, border_style="blue"))

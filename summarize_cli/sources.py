@@ -240,19 +240,20 @@ def decode(data: bytes, name: str) -> str:
 
 
 def _decode_utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text saved without a byte-order mark (Windows tools do), or None for binary data."""
+    """UTF-16 text saved without a byte-order mark (Windows tools do), or None for binary data.
+
+    Spaces, digits and Latin letters have a zero high byte, so the zeros fall on odd bytes
+    in little-endian text and on even bytes in big-endian text.
+    """
     if len(data) % 2:
         return None
-    best: tuple[float, str] | None = None
-    for encoding in ("utf-16-le", "utf-16-be"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        textual = sum(1 for ch in text if ch.isalnum() or ch.isspace() or _is_punctuation(ch)) / max(1, len(text))
-        if textual >= MIN_UTF16_TEXT_SHARE and (best is None or textual > best[0]):
-            best = (textual, text)
-    return best[1] if best is not None else None
+    encoding = "utf-16-le" if data[1::2].count(0) >= data[0::2].count(0) else "utf-16-be"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    textual = sum(1 for ch in text if ch.isalnum() or ch.isspace() or _is_punctuation(ch)) / max(1, len(text))
+    return text if textual >= MIN_UTF16_TEXT_SHARE else None
 
 
 def _is_punctuation(ch: str) -> bool:

@@ -74,6 +74,8 @@ def fetch(
         raise InputError(url, f"could not be fetched: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
+        if clock() >= give_up:
+            reason = f"no complete answer within {deadline:.0f} s"
         raise InputError(url, f"could not be fetched: {reason}") from None
     if len(data) > limit:
         raise InputError(url, f"is larger than {limit / (1024 * 1024):.0f} MB")
