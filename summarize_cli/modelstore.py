@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, ModelUnavailableError
 from .types import Config, ModelSpec
+
+log = logging.getLogger("summarize_cli")
 
 # What a checkpoint needs besides its weights: configs, tokenizer files and vocabularies.
 SUPPORT_PATTERNS = ["*.json", "*.spm", "*.model", "*.txt"]
@@ -80,20 +84,111 @@ def status(spec: ModelSpec) -> ModelStatus:
     return ModelStatus(spec, True, str(snapshot), _folder_size(snapshot))
 
 
-def pull(spec: ModelSpec) -> Path:
+@dataclass(frozen=True)
+class Download:
+    """What fetching one Hub model brings: its files, their size, what is not cached yet, and where it goes."""
+
+    spec: ModelSpec
+    files: list[str]
+    size_bytes: int | None
+    missing_bytes: int | None
+    cache_dir: str
+
+
+def human_size(size: int | None) -> str:
+    """1.2 GB, 300.5 MB, 812 B; '-' when unknown."""
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def plan(spec: ModelSpec) -> Download:
+    """The files ``pull`` would fetch for a Hub model, their size and how much of it is not cached.
+
+    safetensors weights are taken when the repository has them, PyTorch ones otherwise. One
+    request, the model's file list with sizes; failing, a ModelUnavailableError that says why.
+    """
+    import fnmatch
+
+    from huggingface_hub import HfApi, constants, try_to_load_from_cache
+
+    from . import hub
+
+    hub.prepare()
+    try:
+        info = HfApi().model_info(spec.model, revision=spec.revision, files_metadata=True)
+    except hub.ERRORS as exc:
+        raise hub.download_error(spec, exc) from exc
+    sizes = {s.rfilename: s.size for s in info.siblings or []}
+    weights = ["*.safetensors"] if any(f.endswith(".safetensors") for f in sizes) else ["pytorch_model*.bin"]
+    files = [f for f in sizes if any(fnmatch.fnmatch(f, p) for p in [*SUPPORT_PATTERNS, *weights])]
+    missing = [f for f in files if not isinstance(try_to_load_from_cache(spec.model, f, revision=info.sha), str)]
+
+    def total(names: list[str]) -> int | None:
+        known = [sizes[f] for f in names]
+        return None if None in known else sum(s or 0 for s in known)
+
+    return Download(spec, files, total(files), total(missing), str(constants.HF_HUB_CACHE))
+
+
+def note_first_download(download: Download) -> None:
+    """On a terminal, say what is about to be fetched, how big it is, where it goes, and how to do it ahead."""
+    if download.missing_bytes == 0 or sys.stderr is None or not sys.stderr.isatty():
+        return
+    size = f"about {human_size(download.missing_bytes)}" if download.missing_bytes else "size unknown"
+    log.info(
+        "downloading %s (%s) into %s, once; `summarize-cli models pull` fetches every model ahead of time",
+        download.spec.model,
+        size,
+        download.cache_dir,
+    )
+
+
+def pull(spec: ModelSpec, announce: Callable[[Download], None] = note_first_download) -> Path:
     """Download a Hub model into the Hugging Face cache; files already there are not fetched again.
 
-    safetensors weights are taken when the repository has them, PyTorch ones otherwise.
+    ``announce`` hears what will be fetched first. Files come one after another in this thread,
+    so that Ctrl-C stops at once (download threads would hold the exit until their file is
+    done); complete files are kept, and huggingface_hub drops the one it was fetching. Any
+    failure is a ModelUnavailableError that names the model, says why in words and what to do.
     """
     if spec.is_local:
         return Path(spec.model)
-    from huggingface_hub import HfApi, snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+    from huggingface_hub import hf_hub_download
 
+    from . import hub
+
+    download = plan(spec)
+    if not download.files:
+        raise ModelUnavailableError(f"{spec.model} on the Hub has no configuration, tokenizer or weights to fetch")
+    announce(download)
     try:
-        files = HfApi().list_repo_files(spec.model, revision=spec.revision)
-        weights = ["*.safetensors"] if any(f.endswith(".safetensors") for f in files) else ["pytorch_model*.bin"]
-        folder = snapshot_download(spec.model, revision=spec.revision, allow_patterns=SUPPORT_PATTERNS + weights)
-    except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError) as exc:
-        raise ModelUnavailableError(f"could not download '{spec.model}': {exc}") from exc
-    return Path(folder)
+        paths = [(name, Path(hf_hub_download(spec.model, name, revision=spec.revision))) for name in download.files]
+    except hub.ERRORS as exc:
+        raise hub.download_error(spec, exc) from exc
+    name, path = paths[0]
+    return path.parents[len(Path(name).parts) - 1]  # the snapshot folder the files were linked into
+
+
+def model_identity(spec: ModelSpec) -> tuple[str, bool]:
+    """What names this exact model, and whether that is settled.
+
+    A local folder is named by its files' sizes and times, so a model changed in place is a
+    new model; a Hub model by the commit its cache resolved. A Hub model not cached yet has
+    only its revision, which is not settled until it is downloaded.
+    """
+    import hashlib
+
+    if spec.is_local:
+        folder = Path(spec.model)
+        stamp = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()) if p.is_file()]
+        return "local-" + hashlib.sha256("\n".join([str(folder.resolve()), *stamp]).encode()).hexdigest()[:16], True
+    snapshot = cached_snapshot(spec)
+    if snapshot is not None:
+        return snapshot.name, True  # the commit the cache resolved the revision to
+    return spec.revision or "main", False

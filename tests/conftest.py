@@ -23,6 +23,8 @@ SEED = ROOT / "seeds" / "zelensky-pow-exchange.txt"
 os.environ["HF_HUB_OFFLINE"] = "1"
 # Converted models go to a fresh folder per test session, never the user's cache.
 os.environ["SUMMARIZE_CLI_CACHE"] = tempfile.mkdtemp(prefix="summarize-cli-ct2-")
+# The Hugging Face cache too: a model the user pulled must not make a test see it as cached.
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="summarize-cli-hf-")
 os.environ.pop("SUMMARIZE_CLI_CONFIG", None)
 
 

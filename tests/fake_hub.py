@@ -1,16 +1,22 @@
 """A stand-in for the Hugging Face Hub on 127.0.0.1: serves local model folders over the Hub's HTTP API.
 
 It answers the calls huggingface_hub makes to list and download a repository (model info,
-file tree, HEAD and GET on ``resolve`` URLs) and counts the file downloads, so tests can
-show that a second pull fetches nothing.
+file tree, HEAD and GET on ``resolve`` URLs, ranges of a file) and counts the file downloads,
+so tests can show that a second pull fetches nothing. It can stall in the middle of a file,
+as a connection that drops does.
+
+Beside it, endpoints that fail the way a network does: a closed port, a server that accepts
+and never answers, a server that answers one HTTP status to everything.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +29,11 @@ class FakeHub:
     repos: dict[str, Path]
     downloads: list[str] = field(default_factory=list)
     url: str = ""
+    # The Range header of every file request, or "" without one.
+    ranges: list[str] = field(default_factory=list)
+    # File name -> bytes sent before the answer stalls (until ``release`` is set).
+    stall_after: dict[str, int] = field(default_factory=dict)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def commit(self, repo: str) -> str:
         files = sorted(p.name for p in self.repos[repo].iterdir() if p.is_file())
@@ -58,9 +69,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     f"/api/models/{repo}/revision/main",
                     f"/api/models/{repo}/revision/{commit}",
                 ):
-                    return self._json(
-                        {"id": repo, "modelId": repo, "sha": commit, "siblings": [{"rfilename": p.name} for p in files]}
-                    )
+                    siblings = [{"rfilename": p.name, "size": p.stat().st_size} for p in files]
+                    return self._json({"id": repo, "modelId": repo, "sha": commit, "siblings": siblings})
                 if path.startswith(f"/api/models/{repo}/tree/"):
                     return self._json(
                         [
@@ -80,17 +90,36 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 for revision in ("main", commit):
                     prefix = f"/{repo}/resolve/{revision}/"
                     if path.startswith(prefix) and (folder / path[len(prefix) :]).is_file():
-                        data = (folder / path[len(prefix) :]).read_bytes()
-                        self.send_response(200)
+                        name = path[len(prefix) :]
+                        data = (folder / name).read_bytes()
+                        start = self._range_start() if send_body else 0
+                        self.send_response(206 if start else 200)
                         self.send_header("X-Repo-Commit", commit)
                         self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
-                        self.send_header("Content-Length", str(len(data)))
+                        self.send_header("Content-Length", str(len(data) - start))
+                        if start:
+                            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
                         self.end_headers()
                         if send_body:
-                            hub.downloads.append(f"{repo}/{path[len(prefix) :]}")
-                            self.wfile.write(data)
+                            hub.downloads.append(f"{repo}/{name}")
+                            hub.ranges.append(self.headers.get("Range", ""))
+                            self._send(data[start:], hub.stall_after.get(name))
                         return None
             return self._missing("RepoNotFound")
+
+        def _range_start(self) -> int:
+            value = self.headers.get("Range", "")
+            if value.startswith("bytes=") and value.endswith("-"):
+                return int(value[len("bytes=") : -1])
+            return 0
+
+        def _send(self, data: bytes, stall_after: int | None) -> None:
+            if stall_after is None or hub.release.is_set():
+                self.wfile.write(data)
+                return
+            self.wfile.write(data[:stall_after])
+            self.wfile.flush()
+            hub.release.wait(60)  # the client gives up, or is interrupted, long before
 
         def do_GET(self) -> None:
             self._route(send_body=True)
@@ -113,3 +142,79 @@ def serve(repos: dict[str, Path]) -> Iterator[FakeHub]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def closed_port() -> str:
+    """The URL of a port nothing listens on: connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """A server that accepts connections and never answers; yields its URL."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    server.settimeout(0.2)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+@contextmanager
+def status_server(*statuses: int) -> Iterator[str]:
+    """A server that answers with an empty body and ``statuses`` in turn, the last one from then on;
+    yields its URL."""
+    pending = list(statuses)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _answer(self) -> None:
+            self.send_response(pending.pop(0) if len(pending) > 1 else pending[0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_HEAD = _answer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass; whether it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()

@@ -18,11 +18,15 @@ def quiet_transformers() -> None:
     """Keep transformers' own progress bars and advice off the user's terminal.
 
     Download progress stays on where stderr is a terminal: a first run fetches about 1.5 GB.
+    Requests to the Hub are bounded and their retries silent (see ``hub.prepare``).
     """
     from transformers.utils import logging
 
+    from .. import hub
+
     logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hub.prepare()
     hub_progress_bars()
 
 
@@ -45,6 +49,10 @@ def unavailable_message(spec: ModelSpec, offline: bool, exc: Exception) -> str:
             f"model '{spec.model}' ({spec.role}, {spec.language}) is not in the local cache and the run is "
             "offline; fetch it first with `summarize-cli models pull` while online"
         )
+    from .. import hub
+
+    if hub.is_network_error(exc):
+        return str(hub.download_error(spec, exc))
     return f"model '{spec.model}' ({spec.role}, {spec.language}) could not be loaded: {exc}"
 
 
@@ -56,11 +64,17 @@ def load_pretrained(spec: ModelSpec, offline: bool) -> tuple[Any, Any]:
     """
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+    from .. import hub
+    from ..modelstore import cached_snapshot, pull
+
+    hub.prepare()
+    if not offline and not spec.is_local and cached_snapshot(spec) is None:
+        pull(spec)  # a first download in the open: its size, its progress, and a clear message when it fails
     kwargs: dict[str, Any] = {"revision": spec.revision, "local_files_only": offline, "trust_remote_code": False}
     try:
         tokenizer = AutoTokenizer.from_pretrained(spec.model, **kwargs)
         model = AutoModelForSeq2SeqLM.from_pretrained(spec.model, **kwargs)
-    except (OSError, ValueError, KeyError, ImportError) as exc:
+    except (*hub.ERRORS, KeyError, ImportError) as exc:
         raise ModelUnavailableError(unavailable_message(spec, offline, exc)) from exc
     return tokenizer, model
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -11,22 +13,111 @@ from .. import __version__
 from ..errors import ConfigError, InputError, ModelUnavailableError, SummarizeError
 from ..status import ExitStatus
 
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+    from ..types import Config
+
 HELP = {"help_option_names": ["-h", "--help"]}
+# What no subcommand means: the main job.
+DEFAULT_COMMAND = "run"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# The options every command takes, before or after its name: (names, takes a value).
+SHARED_OPTIONS = {"-c": True, "--config": True, "--device": True, "--offline": False, "-q": False, "-v": False}
+SHARED_OPTIONS |= {"--quiet": False, "--verbose": False}
+
+
+def _shared_prefix(args: list[str]) -> int:
+    """How many leading ``args`` are shared options and their values."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if name in SHARED_OPTIONS:
+            i += 2 if SHARED_OPTIONS[name] and "=" not in arg else 1
+        elif arg.startswith("-c") and not arg.startswith("--"):
+            i += 1  # -cPATH
+        elif len(arg) > 2 and arg[0] == "-" and set(arg[1:]) <= {"q", "v"}:
+            i += 1  # -qv
+        else:
+            break
+    return i
+
+
+class _ToolContext(click.Context):
+    """The main job's context: it reads as the tool itself, so usage errors point at `summarize-cli --help`."""
+
+    @property
+    def command_path(self) -> str:
+        """``summarize-cli``, not ``summarize-cli run``."""
+        return self.parent.command_path if self.parent is not None else super().command_path
 
 
 class MainGroup(click.Group):
-    """A group whose default command is ``run``: ``summarize-cli [OPTIONS] [INPUT]...``."""
+    """A group whose default command is ``run``: ``summarize-cli [OPTIONS] [INPUT]...``.
+
+    Anything that is not a subcommand after the shared options is an input of the main job;
+    an input named like a subcommand is given as ``./models`` or after ``--``.
+    """
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Register ``cmd``; the main job's usage errors and completions read as the tool's own."""
+        super().add_command(cmd, name)
+        if (name or cmd.name) == DEFAULT_COMMAND:
+            cmd.context_class = _ToolContext
+            for param in cmd.params:
+                completer = PARAM_COMPLETERS.get(param.name or "")
+                if completer is not None and param._custom_shell_complete is None:
+                    param._custom_shell_complete = completer
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The subcommands to list and complete: ``run`` is what no subcommand means, not one to name."""
+        return [name for name in super().list_commands(ctx) if name != DEFAULT_COMMAND]
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Route anything that is not a subcommand (or --version) to ``run``."""
-        if not args or (args[0] not in self.commands and args[0] != "--version"):
-            args = ["run", *args]
+        """Route anything that is not a subcommand (or --version) after the shared options to ``run``."""
+        rest = args[_shared_prefix(args) :]
+        completing_a_name = ctx.resilient_parsing and not rest
+        ours = rest and (rest[0] in self.commands or rest[0] in ("--version", *ctx.help_option_names))
+        if not completing_a_name and not ours:
+            args = [DEFAULT_COMMAND, *args]
         return super().parse_args(ctx, args)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The main job's help, with how the commands and the shared options combine."""
+        run = self.commands[DEFAULT_COMMAND]
+        with run.make_context(DEFAULT_COMMAND, [], parent=ctx, resilient_parsing=True) as sub:
+            run.format_usage(sub, formatter)
+            run.format_help_text(sub, formatter)
+            self.format_help_text(ctx, formatter)
+            run.format_options(sub, formatter)
+            run.format_epilog(sub, formatter)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Subcommands and shared options, and the main job's own: its options and input files."""
+        from click.shell_completion import CompletionItem
+
+        items = super().shell_complete(ctx, incomplete)
+        run = self.commands[DEFAULT_COMMAND]
+        with run.make_context(DEFAULT_COMMAND, [], parent=ctx, resilient_parsing=True) as sub:
+            known = {item.value for item in items}
+            items += [item for item in run.shell_complete(sub, incomplete) if item.value not in known]
+        if not incomplete.startswith("-"):
+            items.append(CompletionItem(incomplete, type="file"))
+        return items
+
+
+def error_lines(message: str) -> list[str]:
+    """``message`` as stderr lines, each starting ``summarize-cli: error:``."""
+    return [f"summarize-cli: error: {line}" for line in message.splitlines() or [""]]
 
 
 def fail(message: str, status: ExitStatus) -> NoReturn:
-    """Say what went wrong in one line on stderr and exit with ``status``."""
-    click.echo(f"summarize-cli: error: {message}", err=True)
+    """Say what went wrong on stderr (a line, and advice where there is any) and exit with ``status``."""
+    for line in error_lines(message):
+        click.echo(line, err=True)
     sys.exit(int(status))
 
 
@@ -41,12 +132,88 @@ def exit_for(exc: SummarizeError) -> ExitStatus:
     return ExitStatus.PARTIAL_FAILURE
 
 
+def _inherit(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A shared option given before the subcommand's name applies to it, unless given again after."""
+    from click.core import ParameterSource
+
+    name = param.name or ""
+    if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+        return value
+    parent = ctx.parent
+    while parent is not None:
+        if parent.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            return parent.params[name]
+        parent = parent.parent
+    return value
+
+
+def _configured(ctx: click.Context) -> Config | None:
+    """The configuration the command line names (-c, $SUMMARIZE_CLI_CONFIG, the lookup), for completion."""
+    from ..config import load_config
+
+    path: str | None = None
+    node: click.Context | None = ctx
+    while node is not None and path is None:
+        path = node.params.get("config_path")
+        node = node.parent
+    try:
+        return load_config(path)
+    except SummarizeError:
+        return None
+
+
+def _complete(choices: Iterable[str], incomplete: str) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(c) for c in dict.fromkeys(choices) if c.startswith(incomplete)]
+
+
+def complete_targets(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """The configured target languages, one more after those already listed: ``-t uk,k`` gives ``uk,ko``."""
+    config = _configured(ctx)
+    if config is None:
+        return []
+    done, _, last = incomplete.rpartition(",")
+    chosen = set(done.split(","))
+    head = f"{done}," if done else ""
+    return _complete([f"{head}{lang}" for lang in config.translators if lang not in chosen], f"{head}{last}")
+
+
+def complete_languages(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """The languages a text can be checked in: the source language and the configured targets."""
+    config = _configured(ctx)
+    return [] if config is None else _complete([config.source_language, *config.translators], incomplete)
+
+
+def complete_source_languages(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """The languages an article may be in: the source language and those with a pivot model."""
+    config = _configured(ctx)
+    return [] if config is None else _complete([config.source_language, *config.pivots], incomplete)
+
+
+def complete_models(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """The names ``models pull`` and ``models check`` take: summary and each configured language."""
+    config = _configured(ctx)
+    if config is None:
+        return []
+    chosen = set(ctx.params.get(param.name or "") or ())
+    names = ["summary", *config.translators, *config.pivots]
+    return _complete([n for n in names if n not in chosen], incomplete)
+
+
+# Completion for the main job's options, by parameter name (its options are declared in run.py).
+PARAM_COMPLETERS: dict[str, Callable[[click.Context, click.Parameter, str], list[CompletionItem]]] = {
+    "targets": complete_targets,
+    "source_language": complete_source_languages,
+}
+
 CONFIG_OPTION = click.option(
     "-c",
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
     envvar="SUMMARIZE_CLI_CONFIG",
+    callback=_inherit,
     help="The models.toml to use (also $SUMMARIZE_CLI_CONFIG).",
 )
 DEVICE_OPTION = click.option(
@@ -54,20 +221,47 @@ DEVICE_OPTION = click.option(
     type=click.Choice(["auto", "cpu", "cuda", "mps"]),
     default="auto",
     show_default=True,
+    callback=_inherit,
     help="Where models run; auto takes CUDA, then MPS, then the CPU.",
 )
 OFFLINE_OPTION = click.option(
     "--offline",
     is_flag=True,
     envvar="HF_HUB_OFFLINE",
+    callback=_inherit,
     help="Never touch the network; models must be cached or local (also HF_HUB_OFFLINE=1).",
 )
+QUIET_OPTION = click.option("-q", "--quiet", is_flag=True, callback=_inherit, help="Only errors on stderr.")
+VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True, callback=_inherit, help="More on stderr.")
+
+
+def shared_options(command: F) -> F:
+    """-c, --device, --offline, -q and -v: accepted by every command, before or after its name."""
+    for option in (VERBOSE_OPTION, QUIET_OPTION, OFFLINE_OPTION, DEVICE_OPTION, CONFIG_OPTION):
+        command = option(command)
+    return command
 
 
 @click.group(cls=MainGroup, context_settings=HELP)
 @click.version_option(__version__, "--version", prog_name="summarize-cli")
-def main() -> None:
-    """Summarize news articles and translate the summary into Ukrainian, Korean and Russian."""
+@shared_options
+def main(config_path: str | None, device: str, offline: bool, quiet: bool, verbose: bool) -> None:
+    """The options -c, --device, --offline, -q and -v go before or after a command's name.
+
+    An INPUT named like a command is given as ./models, or after --.
+    """
+
+
+class _LineFormatter(logging.Formatter):
+    """``summarize-cli: note``, ``summarize-cli: warning: ...``, ``summarize-cli: error: ...``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            return "\n".join(error_lines(message))
+        if record.levelno >= logging.WARNING:
+            return "\n".join(f"summarize-cli: warning: {line}" for line in message.splitlines())
+        return f"summarize-cli: {message}"
 
 
 def log_to_stderr(quiet: bool, verbose: bool, console: Any = None) -> None:
@@ -75,7 +269,6 @@ def log_to_stderr(quiet: bool, verbose: bool, console: Any = None) -> None:
 
     With a rich ``console``, lines go through it, so that they print above a progress bar.
     """
-    import logging
 
     class ConsoleHandler(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -90,7 +283,7 @@ def log_to_stderr(quiet: bool, verbose: bool, console: Any = None) -> None:
         logger.removeHandler(old)
     handler = ConsoleHandler()
     handler.set_name("summarize-cli")
-    handler.setFormatter(logging.Formatter("summarize-cli: %(message)s"))
+    handler.setFormatter(_LineFormatter())
     logger.addHandler(handler)
     logger.propagate = False
     logger.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)

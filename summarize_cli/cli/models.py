@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from ..errors import SummarizeError
 from ..status import ExitStatus
-from .app import CONFIG_OPTION, DEVICE_OPTION, HELP, OFFLINE_OPTION, exit_for, fail, log_to_stderr, main
+from .app import HELP, complete_models, error_lines, exit_for, fail, log_to_stderr, main, shared_options
 
-
-def _human_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
+NAMES = click.argument("names", metavar="[LANG|summary]...", nargs=-1, shell_complete=complete_models)
 
 
 @main.group(invoke_without_command=True, context_settings=HELP)
-@CONFIG_OPTION
+@shared_options
 @click.option(
     "-f",
     "--format",
@@ -32,13 +25,20 @@ def _human_size(size: int | None) -> str:
     help="Default: table on a terminal, else text.",
 )
 @click.pass_context
-def models(ctx: click.Context, config_path: str | None, fmt: str | None) -> None:
+def models(
+    ctx: click.Context,
+    config_path: str | None,
+    device: str,
+    offline: bool,
+    quiet: bool,
+    verbose: bool,
+    fmt: str | None,
+) -> None:
     """List the configured models: role, language, model, backend, revision, whether cached, size."""
-    ctx.obj = config_path
     if ctx.invoked_subcommand is not None:
         return
     from ..config import load_config
-    from ..modelstore import configured, status
+    from ..modelstore import configured, human_size, status
 
     try:
         config = load_config(config_path)
@@ -63,7 +63,7 @@ def models(ctx: click.Context, config_path: str | None, fmt: str | None) -> None
                         s.backend,
                         s.revision or "-",
                         "available" if r.available else "missing",
-                        _human_size(r.size_bytes),
+                        human_size(r.size_bytes),
                     ]
                 )
             )
@@ -83,49 +83,80 @@ def models(ctx: click.Context, config_path: str | None, fmt: str | None) -> None
             s.backend,
             s.revision or "-",
             "[green]yes[/green]" if r.available else "[red]no[/red]",
-            _human_size(r.size_bytes),
+            human_size(r.size_bytes),
         )
     Console().print(table)
 
 
-@models.command("pull")
-@click.argument("names", metavar="[LANG|summary]...", nargs=-1)
-@DEVICE_OPTION
-@click.pass_obj
-def models_pull(config_path: str | None, names: tuple[str, ...], device: str) -> None:
+@models.command("pull", context_settings=HELP)
+@NAMES
+@shared_options
+def models_pull(
+    names: tuple[str, ...], config_path: str | None, device: str, offline: bool, quiet: bool, verbose: bool
+) -> None:
     """Download the configured models (all by default) so that --offline runs work.
 
     Models that run with CTranslate2 on DEVICE are converted too. Files already in the
-    cache are not downloaded again.
+    cache are not downloaded again: after an interruption, a new pull fetches the rest.
+    With --offline nothing is downloaded: the cached models are checked and converted.
     """
     from ..backends.device import resolve_device
+    from ..backends.hf import hub_progress_bars, unavailable_message
     from ..config import load_config
-    from ..modelstore import configured, pull
+    from ..errors import ModelUnavailableError
+    from ..modelstore import Download, cached_snapshot, configured, human_size, pull
     from ..registry import choose_backend
 
-    log_to_stderr(quiet=False, verbose=False)
+    if quiet:
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    log_to_stderr(quiet, verbose)
+    hub_progress_bars()
+
+    def announce(download: Download) -> None:
+        if quiet:
+            return
+        s = download.spec
+        size = "already cached" if download.missing_bytes == 0 else f"{human_size(download.missing_bytes)} to fetch"
+        click.echo(f"summarize-cli: {s.role} model {s.model}: {size} (of {human_size(download.size_bytes)})", err=True)
+
     try:
         specs = configured(load_config(config_path), names)
         where = resolve_device(device)
         for spec in specs:
-            click.echo(f"fetching {spec.role} model {spec.model}", err=True)
-            folder = pull(spec)
+            if offline:
+                cached = Path(spec.model) if spec.is_local else cached_snapshot(spec)
+                if cached is None:
+                    raise ModelUnavailableError(unavailable_message(spec, offline, FileNotFoundError(spec.model)))
+                folder = cached
+            else:
+                folder = pull(spec, announce)
             if choose_backend(spec, where) == "ctranslate2":
                 from ..backends.ct2 import default_compute_type, ensure_converted
 
-                folder = ensure_converted(spec, spec.compute_type or default_compute_type(where), offline=False)
+                folder = ensure_converted(spec, spec.compute_type or default_compute_type(where), offline=offline)
             click.echo(f"{spec.model}\t{folder}")
     except SummarizeError as exc:
         fail(str(exc), exit_for(exc))
+    except KeyboardInterrupt:
+        click.echo(
+            "summarize-cli: interrupted; files already fetched are kept, `models pull` again fetches the rest", err=True
+        )
+        sys.exit(int(ExitStatus.INTERRUPTED))
 
 
-@models.command("check")
-@click.argument("names", metavar="[LANG|summary]...", nargs=-1)
-@DEVICE_OPTION
-@OFFLINE_OPTION
+@models.command("check", context_settings=HELP)
+@NAMES
+@shared_options
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.pass_obj
-def models_check(config_path: str | None, names: tuple[str, ...], device: str, offline: bool, fmt: str) -> None:
+def models_check(
+    names: tuple[str, ...],
+    config_path: str | None,
+    device: str,
+    offline: bool,
+    quiet: bool,
+    verbose: bool,
+    fmt: str,
+) -> None:
     """Load each model and run a short probe: load time, unknown tokens, language, output.
 
     Exits 5 when a model cannot be loaded, 1 when one loads but fails the probe.
@@ -135,7 +166,7 @@ def models_check(config_path: str | None, names: tuple[str, ...], device: str, o
     from ..probe import check_model
     from ..registry import ModelRegistry
 
-    log_to_stderr(quiet=False, verbose=False)
+    log_to_stderr(quiet, verbose)
     try:
         specs = configured(load_config(config_path), names)
         registry = ModelRegistry(device=device, offline=offline)
@@ -160,7 +191,10 @@ def models_check(config_path: str | None, names: tuple[str, ...], device: str, o
             if r.output is not None:
                 click.echo(f"    output: {r.output}")
             for problem in r.problems:
-                click.echo(f"    problem: {problem}")
-    if any(not r.loaded for r in reports):
+                click.echo(f"    problem: {problem.splitlines()[0]}")  # the advice comes once, below
+    unloaded = [r for r in reports if not r.loaded]
+    if unloaded:
+        for line in error_lines(unloaded[0].error or "a model could not be loaded"):
+            click.echo(line, err=True)
         sys.exit(int(ExitStatus.MODEL_UNAVAILABLE))
     sys.exit(int(ExitStatus.OK if all(r.ok for r in reports) else ExitStatus.PARTIAL_FAILURE))

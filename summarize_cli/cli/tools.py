@@ -9,15 +9,21 @@ import click
 
 from ..errors import InputError, SummarizeError
 from ..status import ExitStatus
-from .app import HELP, exit_for, fail, main
+from .app import HELP, complete_languages, exit_for, fail, main, shared_options
 
 
 @main.command(context_settings=HELP)
-@click.argument("inputs", metavar="[INPUT]...", nargs=-1, type=click.Path(allow_dash=True))
-def dedupe(inputs: tuple[str, ...]) -> None:
-    """Print the cleaned, deduplicated text of each INPUT (no models are loaded)."""
+@click.argument("inputs", metavar="[INPUT]...", nargs=-1, type=click.Path(allow_dash=True, readable=False))
+@shared_options
+def dedupe(
+    inputs: tuple[str, ...], config_path: str | None, device: str, offline: bool, quiet: bool, verbose: bool
+) -> None:
+    """Print the cleaned, deduplicated text of each INPUT (no models are loaded).
+
+    Of the shared options only -q matters here: it drops the line counts on stderr.
+    """
     from ..cleaning import clean
-    from ..sources import expand_inputs, iter_articles
+    from ..sources import Limits, expand_inputs, iter_articles
 
     if not inputs:
         if sys.stdin is None or sys.stdin.isatty():
@@ -25,7 +31,9 @@ def dedupe(inputs: tuple[str, ...]) -> None:
         inputs = ("-",)
     refs = expand_inputs(inputs)
     failed = 0
-    for article in iter_articles(refs, sys.stdin.buffer if sys.stdin is not None else None):
+    # No word limit: cleaning is cheap; the byte limit still refuses a disk image at once.
+    limits = Limits(max_words=None)
+    for article in iter_articles(refs, sys.stdin.buffer if sys.stdin is not None else None, limits):
         if isinstance(article, InputError):
             failed += 1
             click.echo(f"summarize-cli: error: {article}", err=True)
@@ -35,8 +43,10 @@ def dedupe(inputs: tuple[str, ...]) -> None:
             click.echo(f"==> {article.source} <==")
         click.echo(cleaned.text)
         stats = cleaned.stats
+        if quiet:
+            continue
         click.echo(
-            f"{article.source}: {stats.lines_in} lines in, {stats.lines_out} out, "
+            f"summarize-cli: {article.source}: {stats.lines_in} lines in, {stats.lines_out} out, "
             f"{stats.duplicates_removed} repeated removed",
             err=True,
         )
@@ -46,11 +56,28 @@ def dedupe(inputs: tuple[str, ...]) -> None:
 
 
 @main.command("check", context_settings=HELP)
-@click.argument("source", type=click.Path(allow_dash=True))
-@click.argument("text", type=click.Path(allow_dash=True))
-@click.option("-l", "--language", required=True, help="Language of TEXT: en for a summary, else a translation's.")
+@click.argument("source", type=click.Path(allow_dash=True, readable=False))
+@click.argument("text", type=click.Path(allow_dash=True, readable=False))
+@click.option(
+    "-l",
+    "--language",
+    required=True,
+    shell_complete=complete_languages,
+    help="Language of TEXT: en for a summary, else a configured target's.",
+)
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(source: str, text: str, language: str, fmt: str) -> None:
+@shared_options
+def check(
+    source: str,
+    text: str,
+    language: str,
+    fmt: str,
+    config_path: str | None,
+    device: str,
+    offline: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Run the output checks on TEXT against SOURCE; exit 6 when any warning is raised.
 
     \b
@@ -59,7 +86,19 @@ def check(source: str, text: str, language: str, fmt: str) -> None:
     """
     from .. import checks
     from ..cleaning import clean
+    from ..config import load_config
     from ..sources import InputRef, read_article
+
+    try:
+        config = load_config(config_path)
+    except SummarizeError as exc:
+        fail(str(exc), exit_for(exc))
+    languages = [config.source_language, *config.translators]
+    if language not in languages:
+        raise click.BadParameter(
+            f"'{language}' is not configured; choose one of {', '.join(languages)} (from {config.path})",
+            param_hint="'-l/--language'",
+        )
 
     def load(name: str) -> str:
         ref = InputRef("<stdin>") if name == "-" else InputRef(name, Path(name))

@@ -1,0 +1,353 @@
+"""The Hugging Face Hub as this tool talks to it: bounded waits, and one clear message when it fails.
+
+huggingface_hub retries a failed request up to five times with growing pauses, and waits up to
+a minute for an answer, so an unreachable Hub used to cost minutes and a screen of retry
+lines. Here every request gets short timeouts, and once a host has failed twice in a row the
+rest of the run stops asking it (huggingface_hub then falls back to its cache, as when offline).
+Whatever went wrong is turned into words and advice in one place, :func:`download_error`.
+
+huggingface_hub and httpx2 are imported here; import this module lazily.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from huggingface_hub.errors import (
+    GatedRepoError,
+    HfHubHTTPError,
+    OfflineModeIsEnabled,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+
+from .errors import ModelUnavailableError
+from .types import ModelSpec
+
+# A Hub that has not accepted a connection within this long is not going to.
+CONNECT_SECONDS = 5.0
+# Longest wait for the next bytes of an answer; HF_HUB_DOWNLOAD_TIMEOUT raises it for slow links.
+READ_SECONDS = 8.0
+# Failed requests in a row to one host before the run stops asking it: one retry, then give up.
+TRIES = 2
+# Answers that say "not now" rather than "no": huggingface_hub retries these too.
+_RETRIED_STATUS = (408, 429, 500, 502, 503, 504)
+# What fetching from the Hub raises: httpx2's errors, huggingface_hub's (OSErrors), a full disk.
+ERRORS = (httpx2.HTTPError, OSError, ValueError)
+
+log = logging.getLogger("summarize_cli")
+
+
+@dataclass
+class Failure:
+    """The last failure of requests to one host, and how many failed in a row."""
+
+    host: str
+    cause: str
+    retryable: bool
+    tries: int = 1
+    status: int | None = None
+
+
+class HubGaveUp(OfflineModeIsEnabled):
+    """Raised instead of asking a host that already failed: huggingface_hub treats it as being offline."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(f"gave up on {failure.host} after {failure.tries} failed requests: {failure.cause}")
+        self.failure = failure
+
+
+class DownloadError(ModelUnavailableError):
+    """A Hub model could not be fetched; the message says which, why, and what to do."""
+
+    def __init__(self, spec: ModelSpec, cause: str, advice: list[str]) -> None:
+        super().__init__("\n".join([f"could not download {describe_model(spec)}: {cause}", *advice]))
+        self.spec = spec
+        self.cause = cause
+        self.advice = advice
+
+
+_failures: dict[str, Failure] = {}
+_lock = threading.Lock()
+_prepared = False
+
+
+def _host(url: httpx2.URL) -> str:
+    return f"{url.host}:{url.port}" if url.port else str(url.host)
+
+
+def _read_limit() -> float:
+    """READ_SECONDS, or more where the user asked for more through huggingface_hub's own settings."""
+    asked = [os.environ.get(name, "") for name in ("HF_HUB_DOWNLOAD_TIMEOUT", "HF_HUB_ETAG_TIMEOUT")]
+    return max([READ_SECONDS, *(float(v) for v in asked if v.replace(".", "", 1).isdigit())])
+
+
+class BoundedClient(httpx2.Client):
+    """huggingface_hub's HTTP client with timeouts capped and a memory of hosts that failed."""
+
+    def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        """Send ``request``, or refuse at once when its host has failed TRIES times in a row."""
+        host = _host(request.url)
+        with _lock:
+            failure = _failures.get(host)
+        if failure is not None and failure.tries >= TRIES:
+            raise HubGaveUp(failure)
+        read = _read_limit()
+        asked = request.extensions.get("timeout") or {}
+        request.extensions["timeout"] = {
+            "connect": min(asked.get("connect") or CONNECT_SECONDS, CONNECT_SECONDS),
+            "read": min(asked.get("read") or read, read),
+            "write": min(asked.get("write") or read, read),
+            "pool": min(asked.get("pool") or read, read),
+        }
+        try:
+            response = super().send(request, **kwargs)
+        except httpx2.TransportError as exc:
+            _record(host, describe_cause(exc, host), retryable=True)
+            raise
+        if response.status_code in _RETRIED_STATUS:
+            _record(host, _status_cause(response.status_code, host), retryable=True, status=response.status_code)
+        else:
+            with _lock:
+                _failures.pop(host, None)
+        return response
+
+
+def _record(host: str, cause: str, retryable: bool, status: int | None = None) -> None:
+    with _lock:
+        previous = _failures.get(host)
+        tries = previous.tries + 1 if previous is not None else 1
+        _failures[host] = Failure(host, cause, retryable, tries, status)
+
+
+def forget_failures() -> None:
+    """Let the next request to every host through again (a new run in the same process)."""
+    with _lock:
+        _failures.clear()
+
+
+def prepare() -> None:
+    """Make huggingface_hub's requests bounded and its retry chatter silent; idempotent.
+
+    huggingface_hub logs each retry as a warning; those lines are folded into the one error
+    message a failure ends with. With --verbose they stay.
+    """
+    global _prepared
+    from huggingface_hub import get_session, set_client_factory
+    from huggingface_hub.utils import logging as hub_logging
+
+    if not log.isEnabledFor(logging.DEBUG):
+        hub_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    if _prepared:
+        return
+    # huggingface_hub's own hooks: they enforce HF_HUB_OFFLINE and tag requests.
+    hooks = get_session().event_hooks
+    set_client_factory(lambda: BoundedClient(event_hooks=hooks, follow_redirects=True, timeout=None))
+    _prepared = True
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it was raised from or while handling, each once."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+
+
+def _status_cause(status: int, host: str) -> str:
+    if status in (401, 403):
+        return f"{host} refused access (HTTP {status}): the model is gated or private, or the token is not valid"
+    if status == 404:
+        return f"{host} has no such model or revision (HTTP 404)"
+    if status == 407:
+        return "the proxy asks for credentials (HTTP 407); put them in HTTPS_PROXY as http://user:password@host:port"
+    if status == 429:
+        return f"{host} is limiting how often this machine may ask (HTTP 429, too many requests)"
+    if status >= 500:
+        return f"{host} has a server problem (HTTP {status})"
+    return f"{host} answered HTTP {status}"
+
+
+def _names(exc: BaseException) -> str:
+    return " ".join(str(e) for e in _chain(exc)).lower()
+
+
+def describe_cause(exc: BaseException, host: str = "the Hub") -> str:
+    """What went wrong, in words, from anything a download raised."""
+    chain = list(_chain(exc))
+    for e in chain:
+        if isinstance(e, HubGaveUp):
+            tries = f" (gave up after {e.failure.tries} tries)" if e.failure.tries > 1 else ""
+            return e.failure.cause + tries
+    for e in chain:
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return f"the disk is full ({e.filename or _cache_dir()})"
+    for e in chain:
+        if isinstance(e, GatedRepoError):
+            return "the model is gated: its page on the Hub asks you to accept its conditions and log in"
+        if isinstance(e, RevisionNotFoundError):
+            return "the Hub has no such revision of the model (HTTP 404)"
+        if isinstance(e, RepositoryNotFoundError):
+            status = e.response.status_code
+            return f"the Hub has no such model, or it is private (HTTP {status})"
+        if isinstance(e, HfHubHTTPError):
+            return _status_cause(e.response.status_code, host)
+    text = _names(exc)
+    for e in chain:
+        if isinstance(e, httpx2.ProxyError) or ("proxy" in text and isinstance(e, httpx2.TransportError)):
+            return f"the proxy failed: {e}"
+    for e in chain:
+        if isinstance(e, ssl.SSLError) or "certificate" in text or "ssl" in text:
+            return f"the secure (TLS) connection to {host} failed: {_first_line(e)}"
+    for e in chain:
+        if isinstance(e, socket.gaierror) or any(
+            s in text for s in ("name or service not known", "name resolution", "nodename nor servname", "getaddrinfo")
+        ):
+            return f"the name {host.rsplit(':', 1)[0]} could not be resolved (DNS failure: no network, or no DNS)"
+    for e in chain:
+        if isinstance(e, ConnectionRefusedError) or "connection refused" in text:
+            return f"{host} refused the connection"
+    for e in chain:
+        if isinstance(e, httpx2.TimeoutException | TimeoutError | socket.timeout):
+            return f"{host} did not answer in time (waited {_read_limit():.0f} s)"
+    for e in chain:
+        if isinstance(e, OfflineModeIsEnabled):
+            return "the run is offline (--offline or HF_HUB_OFFLINE=1) and the model is not in the cache"
+    for e in chain:
+        if isinstance(e, httpx2.TransportError):
+            return f"the connection to {host} failed: {_first_line(e)}"
+    return _first_line(exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _cache_dir() -> str:
+    from huggingface_hub import constants
+
+    return str(constants.HF_HUB_CACHE)
+
+
+def endpoint() -> str:
+    """The Hub this process talks to: https://huggingface.co, or the mirror in HF_ENDPOINT."""
+    from huggingface_hub import constants
+
+    return str(constants.ENDPOINT)
+
+
+def describe_model(spec: ModelSpec) -> str:
+    """'the summary model sshleifer/distilbart-cnn-12-6', and the like."""
+    if spec.role == "summary":
+        return f"the summary model '{spec.model}'"
+    if spec.role == "pivot":
+        return f"the {spec.language}→en model '{spec.model}'"
+    return f"the en→{spec.language} model '{spec.model}'"
+
+
+def config_key(spec: ModelSpec) -> str:
+    """Where ``spec`` is set in models.toml."""
+    if spec.role == "summary":
+        return "[summarizer]"
+    return f"[translation.{'pivot' if spec.role == 'pivot' else 'models'}.{spec.language}]"
+
+
+def _advice(spec: ModelSpec, chain: list[BaseException]) -> list[str]:
+    local = (
+        f'or download the model folder yourself and set model = "/path/to/it" under {config_key(spec)} in models.toml'
+    )
+    copy = (
+        "or run `summarize-cli models pull` on a connected machine and copy its Hugging Face cache "
+        f"({Path(_cache_dir()).parent}, set by HF_HOME) to this one"
+    )
+    statuses = [e.response.status_code for e in chain if isinstance(e, HfHubHTTPError)]
+    gave_up = [e.failure for e in chain if isinstance(e, HubGaveUp)]
+    status = statuses[0] if statuses else gave_up[0].status if gave_up else None
+    if any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in chain):
+        return [f"free some space there, or point HF_HOME at a larger disk (the cache is {_cache_dir()})"]
+    if any(isinstance(e, RepositoryNotFoundError | RevisionNotFoundError) for e in chain) or status in (
+        401,
+        403,
+        404,
+    ):
+        return [
+            f"check the model id (and revision) under {config_key(spec)} in models.toml; for a gated or private "
+            "model, accept its conditions on its Hub page and log in (`hf auth login`, or set HF_TOKEN)",
+            local,
+        ]
+    if status == 429:
+        return ["wait a few minutes and try again; logged-in users (HF_TOKEN) may ask more often", copy]
+    if any(isinstance(e, OfflineModeIsEnabled) and not isinstance(e, HubGaveUp) for e in chain):
+        return ["fetch it first with `summarize-cli models pull` while online", local]
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in _names(chain[0]):
+        return [
+            "a network that inspects HTTPS needs its certificate authority: set SSL_CERT_FILE to its bundle",
+            copy,
+        ]
+    proxy = _proxy()
+    network = (
+        f"check the proxy in {proxy[0]} (or unset it)" if proxy else "behind a proxy, set HTTPS_PROXY=http://host:port"
+    )
+    return [f"{network}; to use a mirror of the Hub instead of {endpoint()}, set HF_ENDPOINT", copy, local]
+
+
+def _proxy() -> tuple[str, str] | None:
+    """The variable naming the proxy requests to the Hub go through, and its value; None without one."""
+    scheme = httpx2.URL(endpoint()).scheme
+    for name in (f"{scheme}_proxy".upper(), f"{scheme}_proxy", "ALL_PROXY", "all_proxy"):
+        if os.environ.get(name):
+            return name, os.environ[name]
+    return None
+
+
+def _proxy_note() -> str:
+    """Which proxy requests go through, when one is set: a failure may be the proxy's."""
+    proxy = _proxy()
+    return f" (through the proxy {proxy[0]}={proxy[1]})" if proxy else ""
+
+
+def download_error(spec: ModelSpec, exc: BaseException) -> DownloadError:
+    """The error to raise when fetching ``spec`` raised ``exc``: which model, why in words, what to do."""
+    url = httpx2.URL(endpoint())
+    host = f"{url.host}:{url.port}" if url.port else str(url.host)
+    cause = describe_cause(exc, host)
+    if not any(isinstance(e, HfHubHTTPError | OfflineModeIsEnabled) for e in _chain(exc)) or any(
+        isinstance(e, HubGaveUp) for e in _chain(exc)
+    ):
+        cause += _proxy_note()
+    return DownloadError(spec, cause, _advice(spec, list(_chain(exc))))
+
+
+def is_network_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from talking to the Hub, rather than from a model that is broken."""
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    return any(
+        isinstance(
+            e,
+            httpx2.HTTPError
+            | HfHubHTTPError
+            | OfflineModeIsEnabled
+            | LocalEntryNotFoundError
+            | ssl.SSLError
+            | socket.gaierror,
+        )
+        or (isinstance(e, OSError) and e.errno == errno.ENOSPC)
+        for e in _chain(exc)
+    )

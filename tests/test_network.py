@@ -1,0 +1,307 @@
+"""The Hub out of reach: every failure is exit 5, a few lines that say why and what to do, and quick.
+
+The failing endpoints are real sockets on 127.0.0.1 (tests/fake_hub.py); the command runs as a
+subprocess, since huggingface_hub reads HF_ENDPOINT when it is imported.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+
+import httpx2
+import pytest
+from huggingface_hub.errors import HfHubHTTPError
+
+from summarize_cli import hub
+from summarize_cli.modelstore import Download, note_first_download
+from summarize_cli.status import ExitStatus
+from summarize_cli.types import ModelSpec
+
+from conftest import ROOT, SEED, run_cli
+from fake_hub import closed_port, serve, silent_server, status_server, wait_for
+
+SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
+TRANSLATOR = "Helsinki-NLP/opus-mt-en-uk"
+# Generous for a loaded machine: the command gives up within about 11 s of starting to ask.
+TIME_LIMIT = 30.0
+
+
+def _refused() -> AbstractContextManager[str]:
+    return nullcontext(closed_port())
+
+
+ENDPOINTS = {
+    "refused": (_refused, "refused the connection"),
+    "silent": (silent_server, "did not answer in time"),
+    "500": (lambda: status_server(500), "server problem (HTTP 500)"),
+    "401": (lambda: status_server(401), "refused access (HTTP 401)"),
+}
+COMMANDS = {
+    "pull": ["models", "pull"],
+    "check": ["models", "check"],
+    "run": ["-f", "json", str(SEED)],
+}
+
+
+@pytest.fixture
+def hub_config(tmp_path: Path) -> Path:
+    config = tmp_path / "models.toml"
+    config.write_text(
+        f'[summarizer]\nmodel = "{SUMMARIZER}"\n'
+        f'[translation]\ntargets = ["uk"]\n[translation.models.uk]\nmodel = "{TRANSLATOR}"\n'
+    )
+    return config
+
+
+def online(tmp_path: Path, endpoint: str) -> dict[str, str]:
+    return {
+        "HF_ENDPOINT": endpoint,
+        "HF_HOME": str(tmp_path / "hf-home"),
+        "HF_HUB_OFFLINE": "0",
+        "SUMMARIZE_CLI_CACHE": str(tmp_path / "ct2"),
+    }
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("kind", sorted(ENDPOINTS))
+def test_an_unreachable_hub_is_exit_5_in_a_few_clear_lines(
+    kind: str, command: str, hub_config: Path, tmp_path: Path
+) -> None:
+    endpoint, cause = ENDPOINTS[kind]
+    with endpoint() as url:
+        started = time.monotonic()
+        proc = run_cli(["-c", str(hub_config), *COMMANDS[command]], env=online(tmp_path, url), timeout=120)
+        elapsed = time.monotonic() - started
+    stderr = proc.stderr.decode()
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert proc.returncode == ExitStatus.MODEL_UNAVAILABLE, stderr
+    assert "Traceback" not in stderr and "Retrying" not in stderr
+    assert len(lines) <= 6, stderr
+    errors = [line for line in lines if line.startswith("summarize-cli: error: ")]
+    assert errors and f"could not download the summary model '{SUMMARIZER}'" in errors[0]
+    assert cause in errors[0]
+    if kind == "401":
+        assert "HF_TOKEN" in stderr and "models.toml" in stderr
+    else:
+        assert all(advice in stderr for advice in ("HTTPS_PROXY", "HF_ENDPOINT", "models pull", "HF_HOME"))
+    assert elapsed < TIME_LIMIT
+
+
+def test_models_check_names_every_model_and_advises_once(hub_config: Path, tmp_path: Path) -> None:
+    proc = run_cli(["models", "check", "-c", str(hub_config)], env=online(tmp_path, closed_port()), timeout=120)
+    assert proc.returncode == ExitStatus.MODEL_UNAVAILABLE
+    out = proc.stdout.decode()
+    assert f"FAIL\tsummary en\t{SUMMARIZER}" in out and f"FAIL\ttranslation uk\t{TRANSLATOR}" in out
+    assert "HTTPS_PROXY" not in out  # the advice is on stderr, once
+    assert proc.stderr.decode().count("HTTPS_PROXY") == 1
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hosts() -> Iterator[None]:
+    hub.forget_failures()
+    yield
+    hub.forget_failures()
+
+
+def test_a_host_that_failed_twice_is_not_asked_again() -> None:
+    url = closed_port()
+    with hub.BoundedClient() as client:
+        for _ in range(hub.TRIES):
+            with pytest.raises(httpx2.ConnectError):
+                client.get(url)
+        with pytest.raises(hub.HubGaveUp) as gave_up:
+            client.get(url + "/another")
+    assert gave_up.value.failure.tries == hub.TRIES
+    assert hub.describe_cause(gave_up.value).endswith("refused the connection (gave up after 2 tries)")
+
+
+def test_an_answer_lets_the_host_be_asked_again() -> None:
+    with status_server(503, 200, 503, 503) as url, hub.BoundedClient() as client:
+        assert [client.get(url).status_code for _ in range(4)] == [503, 200, 503, 503]
+        with pytest.raises(hub.HubGaveUp) as gave_up:
+            client.get(url)
+    assert "server problem (HTTP 503) (gave up after 2 tries)" in hub.describe_cause(gave_up.value)
+
+
+def test_a_silent_server_costs_the_capped_wait_not_the_asked_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hub, "READ_SECONDS", 0.5)
+    monkeypatch.delenv("HF_HUB_DOWNLOAD_TIMEOUT", raising=False)
+    monkeypatch.delenv("HF_HUB_ETAG_TIMEOUT", raising=False)
+    with silent_server() as url, hub.BoundedClient() as client:
+        started = time.monotonic()
+        with pytest.raises(httpx2.ReadTimeout):
+            client.get(url, timeout=60)
+        assert time.monotonic() - started < 5
+
+
+def test_huggingface_hubs_own_retries_stop_early_and_quietly(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from huggingface_hub import constants
+    from huggingface_hub.utils import http_backoff  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # the tests' own setting
+    monkeypatch.setattr(logging.getLogger("summarize_cli"), "level", logging.INFO)
+    hub.prepare()
+    with status_server(500) as url:
+        started = time.monotonic()
+        with pytest.raises(hub.HubGaveUp):
+            http_backoff("GET", url)  # five retries, 23 s of pauses, left to itself
+        elapsed = time.monotonic() - started
+    assert elapsed < 10
+    err = capfd.readouterr().err
+    assert "Retrying" not in err and "HTTP Error 500" not in err
+
+
+def _http_error(status: int) -> HfHubHTTPError:
+    response = httpx2.Response(status, request=httpx2.Request("GET", "https://huggingface.co/api/models/x"))
+    return HfHubHTTPError(f"{status} Client Error", response=response)
+
+
+def _caused_by(outer: BaseException, inner: BaseException) -> BaseException:
+    outer.__cause__ = inner
+    return outer
+
+
+@pytest.mark.parametrize(
+    ("exc", "words"),
+    [
+        (
+            _caused_by(httpx2.ConnectError("[Errno -2] Name or service not known"), OSError(-2, "unknown")),
+            "could not be resolved (DNS failure",
+        ),
+        (httpx2.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "secure (TLS) connection"),
+        (httpx2.ProxyError("407 Proxy Authentication Required"), "the proxy failed"),
+        (httpx2.ReadTimeout("timed out"), "did not answer in time"),
+        (_http_error(403), "refused access (HTTP 403)"),
+        (_http_error(404), "no such model or revision (HTTP 404)"),
+        (_http_error(429), "HTTP 429, too many requests"),
+        (_http_error(502), "server problem (HTTP 502)"),
+        (OSError(errno.ENOSPC, "No space left on device", "/cache/blobs/x.incomplete"), "the disk is full"),
+    ],
+)
+def test_each_cause_is_said_in_words(exc: BaseException, words: str) -> None:
+    wrapped = _caused_by(OSError("We couldn't connect to the Hub"), exc)  # as transformers wraps them
+    assert words in hub.describe_cause(wrapped, "huggingface.co")
+    assert hub.is_network_error(wrapped)
+
+
+def test_advice_fits_the_cause() -> None:
+    spec = ModelSpec(model=TRANSLATOR, role="translation", language="uk")
+    full = hub.download_error(spec, OSError(errno.ENOSPC, "No space left on device"))
+    assert "HF_HOME" in full.advice[0] and len(full.advice) == 1
+    missing = hub.download_error(spec, _http_error(404))
+    assert "[translation.models.uk]" in missing.advice[0] and not any("HTTPS_PROXY" in a for a in missing.advice)
+    limited = hub.download_error(spec, _http_error(429))
+    assert "wait a few minutes" in limited.advice[0]
+    down = hub.download_error(spec, httpx2.ConnectError("[Errno 111] Connection refused"))
+    assert str(down).splitlines()[0] == f"could not download the en→uk model '{TRANSLATOR}': {down.cause}"
+    assert [a.split(" ")[0] for a in down.advice] == ["behind", "or", "or"]
+
+
+def test_a_configured_proxy_is_named_when_the_connection_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    spec = ModelSpec(model=SUMMARIZER, role="summary", language="en")
+    error = hub.download_error(spec, httpx2.ConnectError("[Errno 111] Connection refused"))
+    assert "through the proxy HTTPS_PROXY=http://proxy.example:3128" in error.cause
+    assert error.advice[0].startswith("check the proxy in HTTPS_PROXY")
+
+
+def test_a_first_download_is_announced_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = ModelSpec(model=SUMMARIZER, role="summary", language="en")
+    notes: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            notes.append(record.getMessage())
+
+    logger = logging.getLogger("summarize_cli")
+    handler = Collect()
+    logger.addHandler(handler)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+
+    class Terminal:
+        def __init__(self, tty: bool) -> None:
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    try:
+        download = Download(
+            spec, ["model.safetensors"], 1_222_000_000, 1_222_000_000, "/home/me/.cache/huggingface/hub"
+        )
+        monkeypatch.setattr(sys, "stderr", Terminal(False))
+        note_first_download(download)
+        assert notes == []
+        monkeypatch.setattr(sys, "stderr", Terminal(True))
+        note_first_download(download)
+        note_first_download(Download(spec, ["model.safetensors"], 10, 0, "/cache"))  # all cached: nothing to say
+    finally:
+        logger.removeHandler(handler)
+    [note] = notes
+    assert SUMMARIZER in note and "about 1.1 GB" in note and "/home/me/.cache/huggingface/hub" in note
+    assert "summarize-cli models pull" in note
+
+
+@contextmanager
+def _popen(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "summarize_cli", *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+def test_an_interrupted_pull_stops_at_once_and_the_next_pull_fetches_the_rest(hub_config: Path, tmp_path: Path) -> None:
+    # huggingface_hub 2.4 deletes a partly downloaded file when interrupted: what was complete is kept.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "config.json").write_text("{}")
+    weights = repo / "model.safetensors"
+    weights.write_bytes(os.urandom(3 * 1024 * 1024))
+    hub_config.write_text(
+        hub_config.read_text().replace(f'"{SUMMARIZER}"\n', f'"{SUMMARIZER}"\nbackend = "transformers"\n')
+    )
+    weights_url = f"{SUMMARIZER}/model.safetensors"
+
+    with serve({SUMMARIZER: repo}) as fake:
+        fake.stall_after = {"model.safetensors": 1024 * 1024}
+        env = online(tmp_path, fake.url)
+        with _popen(["-c", str(hub_config), "models", "pull", "summary"], env) as first:
+            assert wait_for(lambda: weights_url in fake.downloads, timeout=60)
+            started = time.monotonic()
+            first.send_signal(signal.SIGINT)
+            _, err = first.communicate(timeout=30)
+            assert time.monotonic() - started < 5  # not held until the stalled file ends
+        assert first.returncode == ExitStatus.INTERRUPTED, err.decode()
+        assert b"Traceback" not in err and b"files already fetched are kept" in err
+
+        fake.release.set()
+        fake.stall_after.clear()
+        fake.downloads.clear()
+        second = run_cli(["-c", str(hub_config), "models", "pull", "summary"], env=env, timeout=120)
+    assert second.returncode == 0, second.stderr.decode()
+    assert fake.downloads == [weights_url]  # config.json came the first time and is kept
+    blobs = tmp_path / "hf-home" / "hub" / f"models--{SUMMARIZER.replace('/', '--')}" / "blobs"
+    [blob] = [p for p in blobs.iterdir() if p.stat().st_size == weights.stat().st_size]
+    assert hashlib.sha256(blob.read_bytes()).digest() == hashlib.sha256(weights.read_bytes()).digest()
+    assert f"summary model {SUMMARIZER}: 3.0 MB to fetch (of 3.0 MB)".encode() in second.stderr
