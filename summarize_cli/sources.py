@@ -234,7 +234,7 @@ def decode(data: bytes, name: str) -> str:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
                 text = _decode_legacy(data, name)
-    if _control_share(text) > MAX_CONTROL_SHARE:
+    if _control_share(_ESCAPES.sub("", text)) > MAX_CONTROL_SHARE:  # colour codes are text, not binary
         raise InputError(name, "looks like a binary file, not text")
     return text.lstrip("\ufeff")
 

@@ -673,3 +673,96 @@ def test_the_closing_line_gives_reasons_and_failures_jsonl_lists_them(
         (src / name).unlink()
     clean = run(cli, tiny_models, str(src), "-o", str(out), "--summary", "extractive", "-t", "uk")
     assert clean.exit_code == 0 and not (out / "failures.jsonl").exists()
+
+
+# --- the soak: a night's run in miniature -----------------------------------------------------------
+
+SOAK_FILES = 2000
+
+
+def _soak_folder(root: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """2,000 inputs in nested folders; returns (good relative names, bad relative names with why)."""
+    good: dict[str, str] = {}
+    bad: dict[str, str] = {}
+    for i in range(SOAK_FILES):
+        rel = f"desk{i % 7}/day{i % 3}/story{i:04d}.txt"
+        text = f"Report number {i} from the desk.\n{PARAGRAPHS[i % len(PARAGRAPHS)]}\n"
+        if i % 97 == 0:
+            rel = f"desk{i % 7}/[/x] [b]markup{i}.txt"
+        elif i % 89 == 0:
+            rel = f"desk{i % 7}/" + os.fsdecode(b"caf\xe9-" + str(i).encode() + b".txt")
+        elif i % 83 == 0:
+            text = f"Report {ESCAPES} number {i}.\n{PARAGRAPHS[0]}\n{ESCAPES}"
+        elif i % 79 == 0:
+            rel = f"desk{i % 7}/esc\x1b[31m{i}.txt"
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        good[rel] = text
+    for n in range(6):
+        for name, data, why in (
+            (f"bad/empty{n}.txt", b"", "is empty"),
+            (f"bad/binary{n}.txt", bytes(range(256)) * 8, "binary"),
+            (
+                f"bad/deutsch{n}.txt",
+                "Die Verhandlungen in Genf werden nächste Woche fortgesetzt, sagte der Minister am Montag.".encode(),
+                "translation.pivot.de",
+            ),
+        ):
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+            bad[name] = why
+    return good, bad
+
+
+@pytest.mark.slow
+def test_soak_two_thousand_files_a_kill_halfway_and_a_rerun(tiny_models: TinyModels, tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    good, bad = _soak_folder(src)
+    args = ["-c", str(tiny_models.config), str(src), "-o", str(out), "--summary", "extractive", "-t", "uk", "-q"]
+    first = _start(args)
+    deadline = time.monotonic() + 600
+    while len(list(out.rglob("*.json"))) < SOAK_FILES // 2 and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.2)
+    assert first.poll() is None, "the first run ended before it could be killed"
+    first.kill()  # SIGKILL: no handler runs, no clean-up happens
+    first.communicate(timeout=60)
+    halfway = len(list(out.rglob("*.json")))
+    assert 0 < halfway < SOAK_FILES
+
+    rerun = subprocess.run(
+        [sys.executable, "-m", "summarize_cli", *args[:-1]],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        timeout=900,
+        check=False,
+    )
+    stderr = rerun.stderr.decode()
+    assert rerun.returncode == ExitStatus.PARTIAL_FAILURE, stderr[-2000:]
+    done, skipped, failed = (int(n) for n in re.findall(r"^(\d+) done, (\d+) skipped, (\d+) failed", stderr, re.M)[0])
+    assert failed == len(bad), stderr[-3000:]
+    assert done + skipped == len(good) and skipped >= halfway - len(bad)
+    assert "Traceback" not in stderr and "\x1b" not in stderr
+
+    saved = records(out)
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for record in saved.values():
+        by_source.setdefault(record["source"], []).append(record)
+    assert all(len(found) == 1 for found in by_source.values())  # exactly one result per input
+    assert len(saved) == len(good) + len(bad)
+    shown = {sources.display_name(str(src / rel)): rel for rel in [*good, *bad]}
+    for source, [record] in by_source.items():
+        rel = shown[source]
+        if rel in bad:
+            assert bad[rel] in record["error"]
+            continue
+        assert record["error"] is None, record
+        assert record["input_sha256"] == read_article(InputRef(source, src / rel)).sha256
+        assert record["summary"] and record["translations"]["uk"]
+    for path in out.rglob("*.txt"):
+        assert path.stat().st_size > 0
+        assert "\x1b" not in path.read_text(encoding="utf-8")
+    assert not [p for p in out.rglob(".*")]  # no temporary file, no lock left behind
+    listed = [json.loads(line)["source"] for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert sorted(shown[s] for s in listed) == sorted(bad)
