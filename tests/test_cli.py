@@ -291,9 +291,8 @@ def test_help_is_instant_and_shows_examples() -> None:
 
 
 def test_shell_completion_script_is_produced() -> None:
-    env = {**os.environ, "_SUMMARIZE_CLI_COMPLETE": "bash_source"}
-    script = Path(sys.executable).parent / "summarize-cli"
-    proc = subprocess.run([str(script)], env=env, capture_output=True, timeout=60, check=False)
+    env = {**os.environ, "_SUMMARIZE_CLI_COMPLETE": "bash_source", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "summarize_cli"], env=env, capture_output=True, timeout=60, check=False)
     assert proc.returncode == 0
     assert b"_summarize_cli_completion" in proc.stdout
 

@@ -1,4 +1,4 @@
-"""Shell completion through click's protocol, run as the shell runs it: the installed script."""
+"""Shell completion through click's protocol, as a shell asks for it, from the code under test."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(sys.executable).parent / "summarize-cli"
+ROOT = Path(__file__).resolve().parent.parent
+# The package in this tree, under the console script's name: not whatever is installed on PATH.
+COMMAND = [sys.executable, "-m", "summarize_cli"]
 
 
 @pytest.fixture
@@ -32,9 +34,10 @@ def complete(line: str, cwd: Path | None = None, env: dict[str, str] | None = No
         "_SUMMARIZE_CLI_COMPLETE": "bash_complete",
         "COMP_WORDS": line,
         "COMP_CWORD": str(len(words) - 1),
+        "PYTHONPATH": str(ROOT),
         **(env or {}),
     }
-    proc = subprocess.run([str(SCRIPT)], env=full_env, cwd=cwd, capture_output=True, timeout=60, check=True)
+    proc = subprocess.run(COMMAND, env=full_env, cwd=cwd, capture_output=True, timeout=60, check=True)
     pairs = proc.stdout.decode().splitlines()
     return [(kind, value) for kind, _, value in (p.partition(",") for p in pairs)]
 
