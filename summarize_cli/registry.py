@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -63,6 +64,32 @@ def _on_this_machine(spec: ModelSpec) -> bool:
     return cached_snapshot(spec) is not None
 
 
+_jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+_worker: threading.Thread | None = None
+_worker_lock = threading.Lock()
+
+
+def _in_background(job: Callable[[], None]) -> None:
+    """Run ``job`` in this process's one background loading thread, started on first use."""
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            # A daemon, so that Ctrl-C during a first conversion ends the run without waiting for it.
+            _worker = threading.Thread(target=_work_forever, name="summarize-cli-prefetch", daemon=True)
+            _worker.start()
+    _jobs.put(job)
+
+
+def _work_forever() -> None:
+    # The thread never ends: a CTranslate2 model loaded by a thread that has ended generates
+    # several times slower (its OpenMP threads are left behind): 45 s against 5 s for one
+    # summary on two cores.
+    while True:
+        job = _jobs.get()
+        job()
+        del job  # the registry it loaded for is not kept alive by this thread
+
+
 @dataclass
 class ModelRegistry:
     """Loads models on first use and keeps them for the rest of the process."""
@@ -106,8 +133,7 @@ class ModelRegistry:
                 except BaseException as exc:  # handed over whole: `get` raises it in the caller's thread
                     future.set_exception(exc)
 
-        # A daemon, so that Ctrl-C during a first conversion ends the run without waiting for it.
-        threading.Thread(target=load_all, name="summarize-cli-prefetch", daemon=True).start()
+        _in_background(load_all)
 
     def get(self, spec: ModelSpec) -> Seq2SeqModel:
         """The loaded model for ``spec``, loading it the first time."""
