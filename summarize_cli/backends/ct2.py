@@ -32,7 +32,7 @@ log = logging.getLogger("summarize_cli")
 
 CACHE_ENV = "SUMMARIZE_CLI_CACHE"
 PARTIAL = ".partial-"
-_MARKER = "model.bin"
+_MARKER = "model.bin"  # CTranslate2's weights
 # What a run reads besides CTranslate2's own files: generation defaults and the input limit.
 RUNTIME = "summarize-cli.json"
 TOKENIZER = "tokenizer"
