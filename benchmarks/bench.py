@@ -6,6 +6,7 @@ length = maximum length), so speed does not depend on the weights. All ratios co
 
     python benchmarks/bench.py                  # CPU
     python benchmarks/bench.py --device cuda    # a GPU
+    python benchmarks/bench.py --only first-summary   # one part
 """
 
 from __future__ import annotations
@@ -92,8 +93,19 @@ def race(contenders: dict[str, Callable[[], Any]], repeat: int = REPEAT) -> dict
     return best
 
 
-def hf_generate(model: Any, tokenizer: Any, texts: Sequence[str], batch: int, beams: int, new_tokens: int) -> int:
-    """Plain transformers: what a hand-written script does. Returns the tokens generated."""
+def hf_generate(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    batch: int,
+    beams: int,
+    new_tokens: int,
+    decoded: list[str] | None = None,
+) -> int:
+    """Plain transformers: what a hand-written script does. Returns the tokens generated.
+
+    With ``decoded``, the generated texts are appended to it.
+    """
     import torch
 
     produced = 0
@@ -104,6 +116,8 @@ def hf_generate(model: Any, tokenizer: Any, texts: Sequence[str], batch: int, be
                 **enc, num_beams=beams, min_new_tokens=new_tokens, max_new_tokens=new_tokens, early_stopping=False
             )
         produced += (out.shape[1] - 1) * out.shape[0]
+        if decoded is not None:
+            decoded.extend(tokenizer.batch_decode(out, skip_special_tokens=True))
     return produced
 
 
@@ -230,6 +244,145 @@ def bench_full_run_rss(marian: Path, bart: Path, device: str, workdir: Path) -> 
     return {"exit_code": int(code), "wall_s": float(seconds), "peak_rss_mb": int(rss_kb) / 1024}
 
 
+TARGETS = ("uk", "ko", "ru")
+
+
+def first_summary_config(marian: Path, bart: Path, workdir: Path, beams: int, summary: int, translation: int) -> Path:
+    """A models.toml for one article end to end, with the lengths fixed as for the other contenders."""
+    config = workdir / "first-summary.toml"
+    # Hugging Face counts the decoder start token in both lengths.
+    lines = [
+        f'[summarizer]\nmodel = "{bart}"\nnum_beams = {beams}\nmin_length = {summary + 1}\nmax_length = {summary + 1}\n',
+        f'[translation]\nsource = "en"\ntargets = {json.dumps(list(TARGETS))}\n',
+    ]
+    for lang in TARGETS:
+        lines.append(
+            f'[translation.models.{lang}]\nmodel = "{marian}"\nnum_beams = {beams}\n'
+            f"min_length = {translation + 1}\nmax_length = {translation + 1}\n"
+        )
+    config.write_text("\n".join(lines), encoding="utf-8")
+    return config
+
+
+def hand_written(
+    marian: Path, bart: Path, device: str, targets: int, beams: int, summary: int, translation: int
+) -> None:
+    """A hand-written transformers script on the seed article: summarize, then translate the summary
+    one sentence per call into ``targets`` languages; prints the summary and the sentence count."""
+    from summarize_cli.sentences import sentences_of
+
+    tokenizer, model = load_hf(bart, device)
+    texts: list[str] = []
+    hf_generate(model, tokenizer, [SEED.read_text(encoding="utf-8")], 1, beams, summary, texts)
+    sentences = sentences_of(texts[0])
+    for _ in range(targets):
+        marian_tokenizer, marian_model = load_hf(marian, device)
+        hf_generate(marian_model, marian_tokenizer, sentences, 1, beams, translation)
+    print(json.dumps({"summary": texts[0], "sentences": len(sentences)}))
+
+
+_PROBE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+    "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.stdout.flush(); sys.stdout.buffer.write(p.stdout)\n"
+)
+
+
+def timed_run(command: Sequence[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MB and stdout of ``command`` in a fresh process; it must succeed."""
+    out = subprocess.run([sys.executable, "-c", _PROBE, *command], capture_output=True, text=True, env=env, check=True)
+    first, _, stdout = out.stdout.partition("\n")
+    code, seconds, rss_kb = first.split()
+    if int(code) != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {code}")
+    return float(seconds), int(rss_kb) / 1024, stdout
+
+
+def import_times(command: Sequence[str], env: dict[str, str]) -> dict[str, Any]:
+    """``python -X importtime`` of ``command``: total seconds, and the top-level packages that cost most."""
+    out = subprocess.run([sys.executable, "-X", "importtime", *command], capture_output=True, text=True, env=env)
+    total_us, top, names = 0, dict[str, int](), set[str]()
+    for line in out.stderr.splitlines():
+        if not line.startswith("import time:") or line.count("|") != 2 or "self [us]" in line:
+            continue
+        self_us, cumulative_us, raw = line.removeprefix("import time:").split("|")
+        name = raw.strip()
+        names.add(name.split(".")[0])
+        total_us += int(self_us)
+        if len(raw) - len(raw.lstrip()) == 1:  # nested imports are indented further
+            top[name] = max(top.get(name, 0), int(cumulative_us))
+    heaviest = sorted(top.items(), key=lambda item: -item[1])[:6]
+    return {
+        "total_s": total_us / 1e6,
+        "heaviest_s": {name: us / 1e6 for name, us in heaviest},
+        "torch": "torch" in names,
+        "transformers": "transformers" in names,
+    }
+
+
+def bench_first_summary(
+    marian: Path, bart: Path, device: str, workdir: Path, beams: int, runs: int = 5
+) -> dict[str, Any]:
+    """Time to first summary: one seed article end to end in a fresh process, converted models cached,
+    against a hand-written transformers script doing the same work; median of ``runs``, taken in turns."""
+    from summarize_cli.sentences import sentences_of
+
+    summary, translation = 60, 40
+    config = first_summary_config(marian, bart, workdir, beams, summary, translation)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    ours_args = ["-m", "summarize_cli", "-c", str(config), "--device", device, "-f", "json", "-q"]
+    script_args = [
+        str(Path(__file__).resolve()),
+        "--workdir",
+        str(workdir),
+        "--device",
+        device,
+        "--beams",
+        str(beams),
+        "--hand-written",
+    ]
+    report: dict[str, Any] = {
+        "article": str(SEED.relative_to(ROOT)),
+        "summary_tokens": summary,
+        "translation_tokens": translation,
+        "beams": beams,
+        "runs": runs,
+    }
+    for label, flags, targets in (("summary_only", ["--no-translate"], 0), ("three_targets", [], len(TARGETS))):
+        ours = [sys.executable, *ours_args, *flags, str(SEED)]
+        script = [sys.executable, *script_args, str(targets)]
+        first = json.loads(subprocess.run(ours, capture_output=True, text=True, env=env, check=True).stdout)  # converts
+        theirs = json.loads(subprocess.run(script, capture_output=True, text=True, env=env, check=True).stdout)
+        times: dict[str, list[float]] = {"ours": [], "hand_written": []}
+        rss: dict[str, float] = {"ours": 0.0, "hand_written": 0.0}
+        for _ in range(runs):
+            for name, command in (("ours", ours), ("hand_written", script)):
+                seconds, peak, _ = timed_run(command, env)
+                times[name].append(seconds)
+                rss[name] = max(rss[name], peak)
+        ours_s, theirs_s = statistics.median(times["ours"]), statistics.median(times["hand_written"])
+        report[label] = {
+            "ours_s": ours_s,
+            "hand_written_s": theirs_s,
+            "speedup": theirs_s / ours_s,
+            "ours_runs_s": times["ours"],
+            "hand_written_runs_s": times["hand_written"],
+            "ours_peak_rss_mb": rss["ours"],
+            "hand_written_peak_rss_mb": rss["hand_written"],
+            "sentences_translated": {
+                "ours": len(sentences_of(first["summary"])) if targets else 0,
+                "hand_written": theirs["sentences"] if targets else 0,
+            },
+        }
+        report[label]["import_time"] = {
+            "ours": import_times([*ours_args, *flags, str(SEED)], env),
+            "hand_written": import_times([*script_args, str(targets)], env),
+        }
+    return report
+
+
 def _cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -273,11 +426,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--beams", type=int, default=4)
     parser.add_argument("--tokens", type=int, default=40, help="output tokens per sentence")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["translation", "summary", "help", "rss"])
+    parts = ["translation", "summary", "help", "rss", "first-summary"]
+    parser.add_argument("--skip", nargs="*", default=[], choices=parts)
+    parser.add_argument("--only", nargs="*", choices=parts, help="run only these parts")
+    parser.add_argument("--runs", type=int, default=5, help="fresh-process runs per contender (first-summary)")
+    parser.add_argument("--hand-written", type=int, metavar="TARGETS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.only:
+        args.skip = [part for part in parts if part not in args.only]
 
     os.environ.setdefault("SUMMARIZE_CLI_CACHE", str(args.workdir / "ct2-cache"))
     os.environ["HF_HUB_OFFLINE"] = "1"
+    if args.hand_written is not None:  # one contender of first-summary, in its own process
+        marian, bart = args.workdir / "opus-mt-base-shape", args.workdir / "distilbart-cnn-12-6-shape"
+        hand_written(marian, bart, args.device, args.hand_written, args.beams, 60, 40)
+        return 0
     from summarize_cli.backends.hf import quiet_transformers
 
     quiet_transformers()
@@ -308,6 +471,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "rss" not in args.skip:
         r = report["full_run"] = bench_full_run_rss(marian, bart, args.device, args.workdir)
         print(f"full run: exit {r['exit_code']}, {r['wall_s']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+    if "first-summary" not in args.skip:
+        f = report["first_summary"] = bench_first_summary(
+            marian, bart, args.device, args.workdir, args.beams, args.runs
+        )
+        for label in ("summary_only", "three_targets"):
+            r = f[label]
+            print(
+                f"first summary, {label}: ours {r['ours_s']:.2f} s, hand-written {r['hand_written_s']:.2f} s "
+                f"= {r['speedup']:.2f}x; peak RSS {r['ours_peak_rss_mb']:.0f} / {r['hand_written_peak_rss_mb']:.0f} MB; "
+                f"imports {r['import_time']['ours']['total_s']:.2f} / {r['import_time']['hand_written']['total_s']:.2f} s",
+                flush=True,
+            )
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
