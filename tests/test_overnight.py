@@ -152,6 +152,7 @@ def test_a_fifty_megabyte_file_is_refused_before_it_is_read(cli: CliRunner, tmp_
     result = invoke(cli, ["dedupe", str(huge)])
     assert time.perf_counter() - started < 1
     assert result.exit_code == ExitStatus.NO_INPUT
+    assert "huge.txt: is 50.0 MB, over the limit of 20.0 MB (raise it with --max-bytes)" in result.stderr
 
 
 def test_the_byte_limit_is_checked_first_and_named(cli: CliRunner, tiny_models: TinyModels, tmp_path: Path) -> None:
@@ -526,7 +527,7 @@ def test_a_name_too_long_for_the_filesystem_is_shortened_the_same_way_each_time(
 ) -> None:
     src = tmp_path / "in"
     src.mkdir()
-    long_name = "Слава " * 22 + ".txt"  # about 250 bytes: fits as an input, not with ".summary.txt"
+    long_name = "Слава " * 22 + "abcde.txt"  # 251 bytes: fits as an input, not with ".summary.txt"
     (src / long_name).write_text(article_text(0))
     out = tmp_path / "out"
     args = [str(src), "-o", str(out), "--summary", "extractive", "-t", "uk"]
@@ -576,6 +577,12 @@ def test_closed_standard_streams_do_not_end_a_run(tiny_models: TinyModels, tmp_p
         ["sh", "-c", f"{quoted} -o '{out}' >&- 2>&-"], cwd=ROOT, env=cli_env(), timeout=300, check=False
     )
     assert closed.returncode == 0
+    assert len(records(out)) == 3
+    # A log reader that stops reading (`2>&1 | head`) loses lines, never results.
+    shutil.rmtree(out)
+    subprocess.run(
+        ["sh", "-c", f"{quoted} -o '{out}' 2>&1 | head -n 1"], cwd=ROOT, env=cli_env(), timeout=300, check=False
+    )
     assert len(records(out)) == 3
     to_stdout = subprocess.run(
         ["sh", "-c", f"{quoted} -f json >&-"], cwd=ROOT, env=cli_env(), capture_output=True, timeout=300, check=False
