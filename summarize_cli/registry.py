@@ -11,6 +11,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from .backends.base import Seq2SeqModel
+from .errors import ModelUnavailableError, SummarizeError
 from .types import ModelSpec
 
 Loader = Callable[[ModelSpec, str, bool], Seq2SeqModel]
@@ -149,7 +150,16 @@ class ModelRegistry:
     def _load(self, spec: ModelSpec) -> Seq2SeqModel:
         if self.on_load is not None:
             self.on_load(spec)
-        return self.loader(spec, self.resolved_device(), self.offline)
+        try:
+            return self.loader(spec, self.resolved_device(), self.offline)
+        except SummarizeError:
+            raise
+        # Each library fails on bad model files its own way; to a user it is one model that cannot be used.
+        except Exception as exc:
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ModelUnavailableError(
+                f"model '{spec.model}' ({spec.role}, {spec.language}) could not be loaded: {detail}"
+            ) from exc
 
     @property
     def loaded(self) -> list[ModelSpec]:

@@ -538,6 +538,30 @@ def test_a_name_too_long_for_the_filesystem_is_shortened_the_same_way_each_time(
     assert fit_name("a" * 300, 12) == fit_name("a" * 300, 12) != fit_name("a" * 299 + "b", 12)
 
 
+def test_a_model_whose_weights_cannot_be_read_exits_5_in_one_line(tiny_models: TinyModels, tmp_path: Path) -> None:
+    model = tmp_path / "pickled"
+    shutil.copytree(tiny_models.translators["uk"], model)
+    (model / "model.safetensors").unlink()
+    (model / "pytorch_model.bin").write_bytes(b"\x80\x04not really a checkpoint")
+    config = tmp_path / "models.toml"
+    config.write_text(tiny_models.config.read_text().replace(str(tiny_models.translators["uk"]), str(model)))
+    text = tmp_path / "a.txt"
+    text.write_text(article_text(0))
+    proc = subprocess.run(
+        [sys.executable, "-m", "summarize_cli", "-c", str(config), str(text), "--no-summary", "-t", "uk"],
+        cwd=ROOT,
+        env={**cli_env(), "SUMMARIZE_CLI_CACHE": str(tmp_path / "cache")},
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    stderr = proc.stderr.decode()
+    assert proc.returncode == ExitStatus.MODEL_UNAVAILABLE, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("summarize-cli: error:")]
+    assert len(errors) == 1 and str(model) in errors[0]
+    assert "Traceback" not in stderr and len(stderr.splitlines()) <= 4
+
+
 # --- signals and streams: the real command --------------------------------------------------------
 
 
