@@ -220,6 +220,13 @@ def test_a_url_may_redirect_only_to_http(trickle: str) -> None:
         fetch(f"{trickle}/to-file")
 
 
+def test_a_failed_url_does_not_claim_a_language(cli: CliRunner, tiny_models: TinyModels, trickle: str) -> None:
+    result = run(cli, tiny_models, f"{trickle}/to-file", "-f", "json", "--no-translate")
+    assert result.exit_code == ExitStatus.NO_INPUT
+    record = json.loads(result.stdout)
+    assert record["language"] is None and "not an http" in record["error"]
+
+
 # --- names and text are data --------------------------------------------------------------------
 
 
