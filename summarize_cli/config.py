@@ -146,7 +146,9 @@ class _Validator:
         for unknown in sorted(set(data) - {"summarizer", "translation"}):
             raise self.fail(unknown, "unknown key")
         summarizer = self.model(data, "summarizer", role="summary", language="en", target_token=False)
-        translation = self.table(data, "translation", {"source", "targets", "models", "batch_size", "pivot"})
+        translation = self.table(
+            data, "translation", {"source", "targets", "models", "batch_size", "pivot", "glossary"}
+        )
         source = self.typed(translation, "translation.source", str) or "en"
         targets_raw = translation.get("targets", [])
         if not isinstance(targets_raw, list) or not all(isinstance(t, str) for t in targets_raw):
@@ -167,6 +169,9 @@ class _Validator:
         batch_size = self.typed(translation, "translation.batch_size", int)
         if batch_size == 0:
             raise self.fail("translation.batch_size", "must be at least 1, not 0")
+        glossary = self.typed(translation, "translation.glossary", str)
+        if glossary == "":
+            raise self.fail("translation.glossary", "must name a file (TSV or CSV)")
         return Config(
             path=self.name,
             summarizer=summarizer,
@@ -175,6 +180,7 @@ class _Validator:
             translators=translators,
             batch_size=batch_size or 16,
             pivots=pivots,
+            glossary=self.file(glossary) if glossary else None,
         )
 
     def model(self, data: Mapping[str, Any], key: str, *, role: str, language: str, target_token: bool) -> ModelSpec:
@@ -215,6 +221,13 @@ class _Validator:
             if name == "repetition_penalty" and value <= 0:
                 raise self.fail(where, f"must be greater than 0 (1.0 is no penalty), not {value}")
         return GenerationSettings(**values)
+
+    def file(self, name: str) -> str:
+        """A file named in the configuration: relative to the configuration's folder."""
+        path = Path(name).expanduser()
+        if path.is_absolute() or self.base_dir is None:
+            return str(path)
+        return str((self.base_dir / path).resolve())
 
     def resolve(self, model: str) -> str:
         """A path-like model relative to the config file becomes absolute; a Hub id stays."""

@@ -12,10 +12,12 @@ from . import checks
 from .cleaning import clean
 from .config import config_digest
 from .errors import ConfigError, GenerationError
+from .evidence import RoundTrip, find_evidence, low_roundtrip, score_roundtrip
+from .glossary import load_glossary
 from .registry import ModelRegistry
 from .summarize import extractive_summary, summarize_abstractive
 from .translate import Translated, Translator
-from .types import Article, Cleaned, Config, GenerationSettings, ModelSpec, QualityWarning, Result
+from .types import Article, Cleaned, Config, Evidence, GenerationSettings, ModelSpec, QualityWarning, Result
 
 SummaryChoice = Literal["abstractive", "extractive", "none"]
 T = TypeVar("T")
@@ -33,6 +35,10 @@ class RunOptions:
     device: str = "auto"
     offline: bool = False
     source_language: str | None = None
+    # A glossary file that replaces the configuration's.
+    glossary: str | None = None
+    # Translate each translation back with its language's pivot model and score the round trip.
+    verify: bool = False
 
 
 @dataclass
@@ -43,6 +49,10 @@ class _Work:
     pivot: str | None = None
     summary: str | None = None
     translations: dict[str, str] = field(default_factory=dict)
+    # (source sentence, translated sentence) per language, for the round trip.
+    pairs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    evidence: tuple[Evidence, ...] = ()
+    roundtrip: dict[str, float] = field(default_factory=dict)
     warnings: list[QualityWarning] = field(default_factory=list)
     error: str | None = None
 
@@ -109,6 +119,15 @@ class Pipeline:
         for lang in self.targets:
             if lang not in config.translators:
                 raise ConfigError(config.path, f"translation.models.{lang}", f"target '{lang}' has no model")
+            if self.options.verify and lang not in config.pivots:
+                raise ConfigError(
+                    config.path,
+                    f"translation.pivot.{lang}",
+                    f"--verify translates {lang} back into {config.source_language} and needs this model; "
+                    f"add [translation.pivot.{lang}]",
+                )
+        glossary = self.options.glossary or config.glossary
+        self.glossary = load_glossary(glossary, config.source_language) if glossary else None
         self._identities: dict[ModelSpec, str] = {}
 
     def specs(self) -> list[ModelSpec]:
@@ -127,8 +146,12 @@ class Pipeline:
         from .modelstore import model_identity
 
         options = asdict(self.options)
-        for key in ("device", "offline", "targets", "translate"):
+        for key in ("device", "offline", "targets", "translate", "glossary"):
             options.pop(key)
+        if not self.options.verify:
+            options.pop("verify")  # results made before --verify existed stay up to date
+        if self.glossary is not None:
+            options["glossary"] = self.glossary.sha256  # its terms matter, not where it lies
         models = {}
         for spec in self.specs():
             identity = self._identities.get(spec)
@@ -166,11 +189,15 @@ class Pipeline:
         labels = [f"translating from {lang}" for lang in pivoted]
         labels += ["summarizing"] if self.options.summary == "abstractive" else []
         labels += [f"translating {lang}" for lang in self.targets]
+        labels += [f"verifying {lang}" for lang in self.targets] if self.options.verify else []
         stages = _Stages(labels, progress)
         self._to_english([w for w in work if w.error is None], stages)
         self._summarize([w for w in work if w.error is None], stages.at("summarizing"))
         for lang in self.targets:
             self._translate(lang, [w for w in work if w.error is None], stages.at(f"translating {lang}"))
+        if self.options.verify:
+            for lang in self.targets:
+                self._verify(lang, [w for w in work if w.error is None], stages.at(f"verifying {lang}"))
         fingerprint = self.fingerprint()  # after loading: a model fetched just now has its commit
         return [self._result(item, fingerprint) for item in work]
 
@@ -224,7 +251,16 @@ class Pipeline:
         if mode == "extractive":
             for item in work:
                 item.summary = extractive_summary(item.english, self.options.sentences)
-            return
+        else:
+            self._summarize_abstractive(work, progress)
+        for item in work:
+            if item.summary is not None:
+                # Against the English text the summary was made from: the pivot text for a
+                # Ukrainian, Russian or Korean article.
+                item.evidence = find_evidence(item.english, item.summary)
+                item.warnings.extend(checks.check_summary(item.english, item.summary, item.evidence))
+
+    def _summarize_abstractive(self, work: list[_Work], progress: Callable[[float], None] | None = None) -> None:
         spec = self.config.summarizer
         model = self.registry.get(spec)
 
@@ -243,9 +279,6 @@ class Pipeline:
             for item, outcome in zip(looping, _isolated(looping, lambda items: run(items, strict)), strict=True):
                 if not isinstance(outcome, GenerationError):
                     item.summary = outcome
-        for item in work:
-            if item.summary is not None:
-                item.warnings.extend(checks.check_summary(item.english, item.summary))
 
     def _translate(self, lang: str, work: list[_Work], progress: Callable[[float], None] | None = None) -> None:
         if not work:
@@ -256,7 +289,40 @@ class Pipeline:
                 item.error = f"translation into {lang} failed: {outcome}"
             else:
                 item.translations[lang] = outcome.text
-                item.warnings.extend(checks.check_translation(item.body, outcome.text, lang, outcome.pairs))
+                item.pairs[lang] = outcome.pairs
+                item.warnings.extend(
+                    checks.check_translation(item.body, outcome.text, lang, outcome.pairs, self.glossary)
+                )
+
+    def _verify(self, lang: str, work: list[_Work], progress: Callable[[float], None] | None = None) -> None:
+        items = [w for w in work if lang in w.pairs]
+        for item, trip in zip(items, self.roundtrips(lang, [w.pairs[lang] for w in items], progress), strict=True):
+            if trip is not None:
+                item.roundtrip[lang] = trip.score
+                item.warnings.extend(low_roundtrip(trip))
+
+    def roundtrips(
+        self,
+        language: str,
+        translations: Sequence[Sequence[tuple[str, str]]],
+        progress: Callable[[float], None] | None = None,
+    ) -> list[RoundTrip | None]:
+        """Round-trip chrF of each translation, given as (source sentence, translated sentence) pairs.
+
+        Every translated sentence of every translation goes back into the source language with
+        ``language``'s pivot model, batched together; a sentence whose trip back fails is left
+        out of its translation's score, and a translation with none left scores None.
+        """
+        spec = self.config.pivots.get(language)
+        if spec is None:
+            raise ConfigError(self.config.path, f"translation.pivot.{language}", "no model translates it back")
+        sentences = list(dict.fromkeys(out for pairs in translations for _, out in pairs if out.strip()))
+        outcomes = self._translated(spec, sentences, progress) if sentences else []
+        back = {s: o.text for s, o in zip(sentences, outcomes, strict=True) if not isinstance(o, GenerationError)}
+        return [
+            score_roundtrip(language, [(src, out, back[out]) for src, out in pairs if out in back])
+            for pairs in translations
+        ]
 
     def _result(self, item: _Work, fingerprint: str) -> Result:
         article = item.cleaned.article
@@ -271,4 +337,6 @@ class Pipeline:
             error=item.error,
             input_sha256=article.sha256,
             config_sha256=fingerprint,
+            evidence=item.evidence,
+            roundtrip=dict(item.roundtrip) if self.options.verify else None,
         )

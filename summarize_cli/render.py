@@ -74,17 +74,31 @@ def _warning_line(warning: QualityWarning) -> str:
     return f"{warning.code}{where}: {warning.message}"
 
 
-def render_markdown(result: Result, stream: TextIO) -> None:
-    """A Markdown document section per input."""
+def _roundtrip_note(result: Result, label: str) -> str:
+    """``round-trip chrF 61.2`` for a verified translation, else empty."""
+    score = (result.roundtrip or {}).get(label)
+    return "" if score is None else f"round-trip chrF {score:.1f}"
+
+
+def render_markdown(result: Result, stream: TextIO, *, evidence: bool = False) -> None:
+    """A Markdown document section per input; with ``evidence``, each summary sentence's source as a quote."""
     stream.write(f"# {result.source}\n\n")
     if result.error is not None:
         stream.write(f"**Error:** {result.error}\n\n")
     for label, text in sections(result):
         model = result.models.get(label, "")
         title = "Summary" if label == "summary" else language_label(label)
-        stream.write(f"## {title}\n\n{text}\n\n")
-        if model:
-            stream.write(f"*Model: `{model}`*\n\n")
+        if label == "summary" and evidence and result.evidence:
+            stream.write(f"## {title}\n\n")
+            for item in result.evidence:
+                source = item.source or "(no supporting sentence)"
+                stream.write(f"{item.summary}\n\n> {source} *(support {item.score:.2f})*\n\n")
+        else:
+            stream.write(f"## {title}\n\n{text}\n\n")
+        notes = [f"Model: `{model}`"] if model else []
+        notes += [note] if (note := _roundtrip_note(result, label)) else []
+        if notes:
+            stream.write(f"*{' · '.join(notes)}*\n\n")
     if result.warnings:
         stream.write("## Warnings\n\n")
         stream.writelines(f"- {_warning_line(w)}\n" for w in result.warnings)
@@ -92,8 +106,11 @@ def render_markdown(result: Result, stream: TextIO) -> None:
     stream.flush()
 
 
-def render_rich(result: Result, console: Console) -> None:
-    """A panel per input: the summary and each language labelled, with its model and warnings."""
+def render_rich(result: Result, console: Console, *, evidence: bool = False) -> None:
+    """A panel per input: the summary and each language labelled, with its model and warnings.
+
+    With ``evidence``, each summary sentence is followed by its source sentence, dimmed.
+    """
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
@@ -103,9 +120,14 @@ def render_rich(result: Result, console: Console) -> None:
         parts.append(Text(f"Error: {result.error}", style="bold red"))
     for label, text in sections(result):
         title = "Summary (English)" if label == "summary" else language_label(label)
-        model = result.models.get(label)
+        model = " · ".join(note for note in (result.models.get(label), _roundtrip_note(result, label)) if note)
         flagged = [w for w in result.warnings if (w.language or "en") == ("en" if label == "summary" else label)]
         body = Text(text)
+        if label == "summary" and evidence and result.evidence:
+            body = Text("\n").join(
+                Text.assemble(item.summary, "\n", (f"  ↳ {item.source or '(no supporting sentence)'}", "dim"))
+                for item in result.evidence
+            )
         for warning in flagged:
             if warning.span:
                 body.highlight_words([warning.span], style="black on yellow", case_sensitive=True)
@@ -127,5 +149,5 @@ def render_rich(result: Result, console: Console) -> None:
     if cleaning is not None:
         note = f"{cleaning.lines_out} lines kept, {cleaning.duplicates_removed} repeated removed"
     # Names are data: a file called "[/x].txt" is shown as it is, never read as markup.
-    title = Text(result.source, style="bold")
-    console.print(Panel(Group(*parts), title=title, subtitle=Text(note) if note else None, border_style="blue"))
+    heading = Text(result.source, style="bold")
+    console.print(Panel(Group(*parts), title=heading, subtitle=Text(note) if note else None, border_style="blue"))

@@ -62,6 +62,8 @@ class Config:
     translators: dict[str, ModelSpec]
     batch_size: int = 16
     pivots: dict[str, ModelSpec] = field(default_factory=dict)
+    # The style glossary's path (absolute when the configuration is a file), if it names one.
+    glossary: str | None = None
 
     def translator(self, language: str) -> ModelSpec:
         """The translation model for ``language``."""
@@ -120,6 +122,19 @@ class QualityWarning:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """The source sentence that best supports one summary sentence, and how well (0..1)."""
+
+    summary: str
+    source: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form: ``summary``, ``source`` and ``score`` (three decimals)."""
+        return {"summary": self.summary, "source": self.source, "score": round(self.score, 3)}
+
+
+@dataclass(frozen=True)
 class Result:
     """Everything produced for one input; ``error`` is set when it failed part-way."""
 
@@ -134,6 +149,10 @@ class Result:
     error: str | None = None
     input_sha256: str | None = None
     config_sha256: str | None = None
+    # One entry per summary sentence; empty without a summary.
+    evidence: tuple[Evidence, ...] = ()
+    # Round-trip chrF (0..100) per target language; None when the run did not verify.
+    roundtrip: dict[str, float] | None = None
 
     @property
     def ok(self) -> bool:
@@ -160,4 +179,6 @@ class Result:
             "error": self.error,
             "input_sha256": self.input_sha256,
             "config_sha256": self.config_sha256,
+            "evidence": [e.as_dict() for e in self.evidence],
+            "roundtrip": None if self.roundtrip is None else {k: round(v, 1) for k, v in self.roundtrip.items()},
         }

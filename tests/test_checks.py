@@ -348,3 +348,198 @@ def test_check_text_runs_summary_checks_for_english_and_translation_checks_other
 def test_a_changed_number_is_flagged_in_every_language(translation: str, language: str) -> None:
     warnings = checks.number_mismatches("North Korea has sent around 10,000 troops.", translation, language)
     assert [(w.code, w.language, w.span) for w in warnings] == [("number_mismatch", language, "10,000")]
+
+
+# --- names that open a sentence ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("summary", "name"),
+    [
+        ("Putin rejected the offer.", "Putin"),
+        ("Trump said he would help.", "Trump"),
+        ("Putin's offer was rejected.", "Putin"),
+        ("Kim Jong-un said nothing about the soldiers.", "Kim Jong-un"),
+        ("O'Brien welcomed the move.", "O'Brien"),
+        ("Meanwhile Putin rejected it.", "Putin"),
+        ('He stated: "Trump is wrong."', "Trump"),
+        ("Pyongyang denied the claim.", "Pyongyang"),
+        ("Kharkiv was shelled again.", "Kharkiv"),
+    ],
+)
+def test_an_invented_name_opening_a_sentence_is_flagged(summary: str, name: str) -> None:
+    warnings = checks.unsupported_names(SOURCE, summary)
+    assert [(w.code, w.span) for w in warnings] == [("unsupported_name", name)]
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "However, officials said the exchange could happen soon.",
+        "Officials say the exchange may happen soon.",
+        "Several soldiers were hurt.",
+        "Earlier, Zelensky shared images of the soldiers.",
+        "Meanwhile, the talks continue.",
+        "The soldiers are being treated in Kyiv.",
+        "After the capture, the soldiers were questioned.",
+        "Ukrainian intelligence says Russia used false documents.",
+        "A soldier said he had been misled.",
+        "No date was set for the exchange.",
+        "Analysts doubt the account.",
+        "North Korea has sent around 10,000 troops.",
+        "Zelensky's offer stands.",
+    ],
+)
+def test_a_common_word_or_a_source_name_opening_a_sentence_is_not_flagged(summary: str) -> None:
+    assert checks.unsupported_names(SOURCE, summary) == []
+
+
+def test_hyphenated_and_apostrophe_names_the_source_has_pass_with_possessives() -> None:
+    source = "Kim Jong-un met Senator O'Brien in Pyongyang."
+    summary = "Kim Jong-un's envoy spoke. O'Brien's aides listened."
+    assert checks.unsupported_names(source, summary) == []
+    assert [w.span for w in checks.unsupported_names(source, "Kim Jong-il's envoy spoke.")] == ["Kim Jong-il"]
+
+
+def test_a_common_word_the_summary_capitalises_elsewhere_is_a_name() -> None:
+    assert checks.unsupported_names(SOURCE, "Rich said the talks failed.") == []
+    warnings = checks.unsupported_names(SOURCE, "Rich said the talks failed. Officials later met Rich Young.")
+    assert [w.span for w in warnings] == ["Rich", "Rich Young"]
+
+
+def test_a_word_the_summary_also_writes_in_lower_case_is_not_a_name() -> None:
+    # By frequencies alone "Video" reads as a name: it is spelled alike in many languages.
+    assert [w.span for w in checks.unsupported_names(SOURCE, "Video showed the soldiers.")] == ["Video"]
+    assert checks.unsupported_names(SOURCE, "Video showed the soldiers. The video was shared widely.") == []
+
+
+@pytest.mark.parametrize(("word", "common"), [("Officials", True), ("Meanwhile", True), ("A", True), ("Trump", False)])
+def test_word_frequencies_tell_words_from_names(word: str, common: bool) -> None:
+    assert checks.is_common_word(word, "en") is common
+
+
+# --- dates, days and percentages ----------------------------------------------------------------
+
+CAPTURED = "They were captured on January 9."
+
+
+@pytest.mark.parametrize(
+    ("translation", "language"),
+    [
+        ("Їх захопили 9 січня.", "uk"),
+        ("Їх захопили 9-го січня.", "uk"),
+        ("Их взяли в плен 9 января.", "ru"),
+        ("그들은 1월 9일에 붙잡혔다.", "ko"),
+    ],
+)
+def test_a_date_that_survives_translation_passes(translation: str, language: str) -> None:
+    assert checks.number_mismatches(CAPTURED, translation, language) == []
+
+
+@pytest.mark.parametrize(
+    ("translation", "language"),
+    [
+        ("Їх захопили 9 лютого.", "uk"),
+        ("Их взяли в плен 9 февраля.", "ru"),
+        ("그들은 2월 9일에 붙잡혔다.", "ko"),
+    ],
+)
+def test_a_date_whose_month_changed_is_flagged(translation: str, language: str) -> None:
+    warnings = checks.number_mismatches(CAPTURED, translation, language)
+    assert [(w.code, w.language, w.span) for w in warnings] == [("number_mismatch", language, "January 9")]
+
+
+@pytest.mark.parametrize("source", ["They were captured on 9 January.", "They were captured on the 9th of January."])
+def test_dates_written_day_first_or_as_ordinals_are_read(source: str) -> None:
+    assert checks.number_mismatches(source, "Их взяли в плен 9 января.", "ru") == []
+    assert codes(checks.number_mismatches(source, "Их взяли в плен 9 марта.", "ru")) == ["number_mismatch"]
+
+
+@pytest.mark.parametrize(
+    ("translation", "language", "kept"),
+    [
+        ("Переговори почалися в січні.", "uk", True),
+        ("Переговори почалися в лютому.", "uk", False),
+        ("Переговоры начались в январе.", "ru", True),
+        ("Переговоры начались в марте.", "ru", False),
+        ("협상은 1월에 시작되었다.", "ko", True),
+        ("협상은 3월에 시작되었다.", "ko", False),
+    ],
+)
+def test_a_month_alone_must_stay_the_same_month(translation: str, language: str, kept: bool) -> None:
+    warnings = checks.number_mismatches("The talks began in January.", translation, language)
+    assert codes(warnings) == ([] if kept else ["number_mismatch"])
+
+
+@pytest.mark.parametrize(
+    ("translation", "language", "kept"),
+    [
+        ("Обмін відбудеться в понеділок.", "uk", True),
+        ("Обмін відбудеться у вівторок.", "uk", False),
+        ("Обмен состоится в понедельник.", "ru", True),
+        ("Обмен состоится в среду.", "ru", False),
+        ("교환은 월요일에 이루어진다.", "ko", True),
+        ("교환은 금요일에 이루어진다.", "ko", False),
+    ],
+)
+def test_a_day_of_the_week_must_stay_the_same_day(translation: str, language: str, kept: bool) -> None:
+    warnings = checks.number_mismatches("The exchange will take place on Monday.", translation, language)
+    assert [(w.code, w.span) for w in warnings] == ([] if kept else [("number_mismatch", "Monday")])
+
+
+@pytest.mark.parametrize(
+    ("translation", "language"),
+    [
+        ("Ціни зросли на 15 відсотків.", "uk"),
+        ("Ціни зросли на 15%.", "uk"),
+        ("Цены выросли на 15 процентов.", "ru"),
+        ("가격이 15% 올랐다.", "ko"),
+        ("가격이 15퍼센트 올랐다.", "ko"),
+    ],
+)
+def test_a_percentage_that_stays_a_percentage_passes(translation: str, language: str) -> None:
+    assert checks.number_mismatches("Prices rose by 15%.", translation, language) == []
+
+
+def test_a_percentage_that_became_a_plain_number_is_flagged() -> None:
+    warnings = checks.number_mismatches("Prices rose by 15 per cent.", "Ціни зросли на 15 тисяч.", "uk")
+    assert [(w.code, w.span) for w in warnings] == [("number_mismatch", "15")]
+    assert "no longer a percentage" in warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("translation", "language"),
+    [
+        ("Північна Корея направила близько 10 тисяч військових.", "uk"),
+        ("Северная Корея отправила около 10 тысяч военных.", "ru"),
+        ("북한은 약 1만 명의 병력을 보냈다.", "ko"),
+    ],
+)
+def test_thousands_written_out_still_match(translation: str, language: str) -> None:
+    assert checks.number_mismatches("North Korea has sent around 10,000 troops.", translation, language) == []
+
+
+@pytest.mark.parametrize(
+    ("summary", "flagged"),
+    [
+        ("The soldiers were captured on January 9.", []),
+        ("The soldiers were captured on February 9.", ["February 9"]),
+        ("The soldiers were captured on Monday.", ["Monday"]),
+        ("The soldiers were captured in March.", ["in March"]),
+    ],
+)
+def test_a_summary_date_or_day_the_source_lacks_is_flagged(summary: str, flagged: list[str]) -> None:
+    warnings = checks.unsupported_numbers(SOURCE, summary)
+    assert [(w.code, w.span) for w in warnings] == [("unsupported_number", span) for span in flagged]
+
+
+@pytest.mark.parametrize(
+    "summary", ["Turnout rose 15%.", "Turnout rose 15 percent.", "Some 15% of voters stayed home."]
+)
+def test_a_summary_percentage_matches_the_source_written_any_way(summary: str) -> None:
+    assert checks.unsupported_numbers("Turnout rose 15 per cent.", summary) == []
+
+
+def test_a_summary_percentage_of_a_plain_number_is_flagged() -> None:
+    warnings = checks.unsupported_numbers("Some 15 soldiers were hurt.", "Some 15% of soldiers were hurt.")
+    assert [(w.code, w.span) for w in warnings] == [("unsupported_number", "15%")]

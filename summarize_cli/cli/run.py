@@ -108,6 +108,14 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
 @OFFLINE_OPTION
 @click.option("--strict", is_flag=True, help="Exit 6 when a quality check raised a warning.")
 @click.option(
+    "--glossary",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Style glossary (TSV or CSV, a header of language codes); replaces the config's.",
+)
+@click.option("--evidence", is_flag=True, help="Show each summary sentence's source sentence (rich, markdown).")
+@click.option("--verify", is_flag=True, help="Translate each translation back and score the round trip (chrF).")
+@click.option(
     "--max-words",
     type=click.IntRange(1),
     default=DEFAULT_MAX_WORDS,
@@ -139,6 +147,9 @@ def run(
     device: str,
     offline: bool,
     strict: bool,
+    glossary: str | None,
+    evidence: bool,
+    verify: bool,
     max_words: int,
     max_bytes: int,
     quiet: bool,
@@ -166,6 +177,7 @@ def run(
     options = _run_options(targets, no_translate, no_summary, summary_mode, sentences, device, offline)
     if source_language:
         options = dataclasses.replace(options, source_language=source_language.strip().lower())
+    options = dataclasses.replace(options, glossary=glossary, verify=verify)
     if output_dir is not None:
         out = output_dir.resolve()
         if any(Path(i).is_dir() and Path(i).resolve() == out for i in inputs):
@@ -173,7 +185,9 @@ def run(
     limits = Limits(max_words=max_words, max_bytes=max_bytes)
     with _stop_signals_as_interrupts():
         try:
-            status = _run(inputs, options, fmt, output_dir, force, config_path, strict, limits, quiet, verbose)
+            status = _run(
+                inputs, options, fmt, output_dir, force, config_path, strict, limits, quiet, verbose, evidence=evidence
+            )
         except KeyboardInterrupt as exc:
             click.echo("summarize-cli: interrupted", err=True)
             sys.exit(int(_status_for_signal(exc.signum if isinstance(exc, Stopped) else signal.SIGINT)))
@@ -294,6 +308,8 @@ def _run(
     limits: Limits,
     quiet: bool,
     verbose: bool,
+    *,
+    evidence: bool = False,
 ) -> ExitStatus:
     from rich.console import Console
 
@@ -350,9 +366,9 @@ def _run(
         elif fmt == "text":
             render.render_text(result, sys.stdout, header=len(refs) > 1)
         elif fmt == "markdown":
-            render.render_markdown(result, sys.stdout)
+            render.render_markdown(result, sys.stdout, evidence=evidence)
         elif stdout_console is not None:
-            render.render_rich(result, stdout_console)
+            render.render_rich(result, stdout_console, evidence=evidence)
 
     def on_result(result: Any) -> None:
         if output_dir is not None:

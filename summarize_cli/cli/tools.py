@@ -66,12 +66,23 @@ def dedupe(
     help="Language of TEXT: en for a summary, else a configured target's.",
 )
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--glossary",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Style glossary for a translation's terms (TSV or CSV); replaces the config's.",
+)
+@click.option(
+    "--verify", is_flag=True, help="Translate TEXT back with the language's pivot model and score the round trip."
+)
 @shared_options
 def check(
     source: str,
     text: str,
     language: str,
     fmt: str,
+    glossary: str | None,
+    verify: bool,
     config_path: str | None,
     device: str,
     offline: bool,
@@ -80,13 +91,20 @@ def check(
 ) -> None:
     """Run the output checks on TEXT against SOURCE; exit 6 when any warning is raised.
 
+    With --verify, TEXT goes back into the source language with the pivot model of its
+    language (from the config), and a round trip that scores under the threshold is a warning;
+    with -f json the output is then {"warnings": [...], "roundtrip": {LANG: chrF}}.
+
     \b
     summarize-cli check article.txt summary.txt --language en
-    summarize-cli check summary.txt summary.uk.txt --language uk
+    summarize-cli check summary.txt summary.uk.txt --language uk --glossary terms.tsv
+    summarize-cli -c models.toml check summary.txt summary.uk.txt --language uk --verify
     """
     from .. import checks
     from ..cleaning import clean
     from ..config import load_config
+    from ..evidence import low_roundtrip
+    from ..pipeline import Pipeline, RunOptions
     from ..sources import InputRef, read_article
 
     try:
@@ -100,21 +118,41 @@ def check(
             param_hint="'-l/--language'",
         )
 
+    if verify and language == config.source_language:
+        raise click.UsageError("--verify scores a translation; give the translation's --language")
+
     def load(name: str) -> str:
         ref = InputRef("<stdin>") if name == "-" else InputRef(name, Path(name))
         return clean(read_article(ref, sys.stdin.buffer if sys.stdin is not None else None)).text
 
+    roundtrip: dict[str, float] = {}
     try:
-        warnings = checks.check_text(load(source), load(text), language)
+        # Only the pieces of a run that --glossary and --verify need: nothing loads before use.
+        targets = () if language == config.source_language else (language,)
+        options = RunOptions(
+            targets=targets, summary="none", glossary=glossary, verify=verify, device=device, offline=offline
+        )
+        pipeline = Pipeline(config, options)
+        source_text, checked = load(source), load(text)
+        warnings = checks.check_text(source_text, checked, language, pipeline.glossary)
+        if verify:
+            trip = pipeline.roundtrips(language, [checks.sentence_pairs(source_text, checked)])[0]
+            if trip is not None:
+                roundtrip[language] = trip.score
+                warnings.extend(low_roundtrip(trip))
     except SummarizeError as exc:
         fail(str(exc), exit_for(exc))
     if fmt == "json":
         import json
 
-        click.echo(json.dumps([w.as_dict() for w in warnings], ensure_ascii=False, indent=2))
+        listed = [w.as_dict() for w in warnings]
+        payload: object = {"warnings": listed, "roundtrip": roundtrip} if verify else listed
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         for w in warnings:
             click.echo(f"{w.code}: {w.message}")
+        for lang, score in roundtrip.items():
+            click.echo(f"round-trip chrF [{lang}]: {score:.1f}", err=True)
         if not warnings:
             click.echo("no warnings", err=True)
     sys.exit(int(ExitStatus.QUALITY if warnings else ExitStatus.OK))
