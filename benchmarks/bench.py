@@ -7,6 +7,7 @@ length = maximum length), so speed does not depend on the weights. All ratios co
     python benchmarks/bench.py                  # CPU
     python benchmarks/bench.py --device cuda    # a GPU
     python benchmarks/bench.py --only first-summary   # one part
+    python benchmarks/bench.py --only verify          # what --verify adds to a run
 """
 
 from __future__ import annotations
@@ -383,6 +384,47 @@ def bench_first_summary(
     return report
 
 
+def bench_verify(marian: Path, bart: Path, device: str, workdir: Path, beams: int, runs: int = 3) -> dict[str, Any]:
+    """What --verify costs: the seed article through the pipeline into three languages, with and
+    without translating each translation back, models loaded once; best of ``runs``, taken in turns."""
+    from summarize_cli.config import load_config
+    from summarize_cli.pipeline import Pipeline, RunOptions
+    from summarize_cli.registry import ModelRegistry
+    from summarize_cli.types import Article
+
+    summary, translation, targets = 60, 40, ("uk", "ko", "ru")
+    fixed = f"num_beams = {beams}\nmin_length = {translation + 1}\nmax_length = {translation + 1}\n"
+    lines = [
+        f'[summarizer]\nmodel = "{bart}"\nnum_beams = {beams}\nmin_length = {summary + 1}\nmax_length = {summary + 1}\n',
+        f'[translation]\nsource = "en"\ntargets = {json.dumps(list(targets))}\n',
+    ]
+    for lang in targets:
+        lines.append(f'[translation.models.{lang}]\nmodel = "{marian}"\n{fixed}')
+        lines.append(f'[translation.pivot.{lang}]\nmodel = "{marian}"\n{fixed}')
+    path = workdir / "verify.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    config = load_config(path)
+    registry = ModelRegistry(device=device, offline=True)
+    articles = [Article(source=SEED.name, text=SEED.read_text(encoding="utf-8"))]
+    plain = Pipeline(config, RunOptions(device=device, offline=True), registry)
+    verified = Pipeline(config, RunOptions(device=device, offline=True, verify=True), registry)
+    [result] = verified.run(articles)  # loads (and converts) every model once
+    times = race({"plain": lambda: plain.run(articles), "verify": lambda: verified.run(articles)}, runs)
+    plain_s, verify_s = times["plain"], times["verify"]
+    return {
+        "article": str(SEED.relative_to(ROOT)),
+        "targets": list(targets),
+        "beams": beams,
+        "runs": runs,
+        "plain_s": plain_s,
+        "verify_s": verify_s,
+        # The share of a --verify run's time that the trip back takes, and how much longer the run is.
+        "verify_share": (verify_s - plain_s) / verify_s,
+        "overhead": verify_s / plain_s - 1,
+        "roundtrip": result.roundtrip,
+    }
+
+
 def _cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -426,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--beams", type=int, default=4)
     parser.add_argument("--tokens", type=int, default=40, help="output tokens per sentence")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parts = ["translation", "summary", "help", "rss", "first-summary"]
+    parts = ["translation", "summary", "help", "rss", "first-summary", "verify"]
     parser.add_argument("--skip", nargs="*", default=[], choices=parts)
     parser.add_argument("--only", nargs="*", choices=parts, help="run only these parts")
     parser.add_argument("--runs", type=int, default=5, help="fresh-process runs per contender (first-summary)")
@@ -483,6 +525,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"imports {r['import_time']['ours']['total_s']:.2f} / {r['import_time']['hand_written']['total_s']:.2f} s",
                 flush=True,
             )
+    if "verify" not in args.skip:
+        v = report["verify"] = bench_verify(marian, bart, args.device, args.workdir, args.beams)
+        print(
+            f"--verify: {v['plain_s']:.2f} s without, {v['verify_s']:.2f} s with: "
+            f"{v['verify_share']:.0%} of the run's time (+{v['overhead']:.0%})",
+            flush=True,
+        )
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
