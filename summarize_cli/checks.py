@@ -673,7 +673,10 @@ def rendering_pattern(rendering: str, language: str) -> re.Pattern[str]:
 
 def _term_pattern(term: str) -> re.Pattern[str]:
     body = r"\s+".join(map(re.escape, term.split()))
-    return re.compile(rf"(?<![^\W\d_]){body}(?![^\W\d_])", re.IGNORECASE)
+    # A term with capitals is a name or an acronym and matches as written ("US", not "us"); one
+    # in lower case is a word and matches with a capital too, as it would open a sentence.
+    flags = re.IGNORECASE if term == term.lower() else 0
+    return re.compile(rf"(?<![^\W\d_]){body}(?![^\W\d_])", flags)
 
 
 def glossary_mismatches(pairs: Sequence[tuple[str, str]], language: str, glossary: Glossary) -> list[QualityWarning]:

@@ -170,6 +170,15 @@ def test_a_term_rendered_otherwise_is_flagged(
     assert f"'{expected}'" in warnings[0].message
 
 
+def test_a_capitalised_term_matches_as_written_and_a_lower_case_one_at_a_sentence_start(tmp_path: Path) -> None:
+    glossary = load_glossary(write(tmp_path / "terms.csv", "en,uk\nUS,США\nprisoner of war,військовополонений\n"))
+    assert checks.glossary_mismatches([("They told us nothing.", "Нам нічого не сказали.")], "uk", glossary) == []
+    warnings = checks.glossary_mismatches([("The US said nothing.", "Штати промовчали.")], "uk", glossary)
+    assert [w.span for w in warnings] == ["US"]
+    warnings = checks.glossary_mismatches([("Prisoner of war camps.", "Табори для полонених.")], "uk", glossary)
+    assert [w.span for w in warnings] == ["prisoner of war"]
+
+
 def test_a_term_is_demanded_only_of_the_translation_of_its_own_sentence(glossary_file: Path) -> None:
     glossary = load_glossary(glossary_file)
     source, translation = "Talks continue. They are in Kyiv.", "Переговори тривають у Києві. Вони там."
