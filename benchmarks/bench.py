@@ -297,7 +297,8 @@ def timed_run(command: Sequence[str], env: dict[str, str]) -> tuple[float, float
     first, _, stdout = out.stdout.partition("\n")
     code, seconds, rss_kb = first.split()
     if int(code) != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {code}")
+        again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        raise RuntimeError(f"{' '.join(command)} exited {code}; run again: {again.returncode} {again.stderr[-2000:]}")
     return float(seconds), int(rss_kb) / 1024, stdout
 
 
