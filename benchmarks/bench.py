@@ -287,7 +287,7 @@ _PROBE = (
     "t = time.perf_counter()\n"
     "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
     "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    "sys.stdout.flush(); sys.stdout.buffer.write(p.stdout)\n"
+    "sys.stdout.flush(); sys.stdout.buffer.write(p.stdout); sys.stderr.buffer.write(p.stderr)\n"
 )
 
 
@@ -297,8 +297,7 @@ def timed_run(command: Sequence[str], env: dict[str, str]) -> tuple[float, float
     first, _, stdout = out.stdout.partition("\n")
     code, seconds, rss_kb = first.split()
     if int(code) != 0:
-        again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        raise RuntimeError(f"{' '.join(command)} exited {code}; run again: {again.returncode} {again.stderr[-2000:]}")
+        raise RuntimeError(f"{' '.join(command)} exited {code}: {out.stderr[-2000:]}")
     return float(seconds), int(rss_kb) / 1024, stdout
 
 
