@@ -105,6 +105,7 @@ def config_digest(config: Config) -> str:
     payload = asdict(config)
     payload.pop("path")
     payload.pop("batch_size")
+    payload.pop("max_batch_tokens")
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -147,7 +148,7 @@ class _Validator:
             raise self.fail(unknown, "unknown key")
         summarizer = self.model(data, "summarizer", role="summary", language="en", target_token=False)
         translation = self.table(
-            data, "translation", {"source", "targets", "models", "batch_size", "pivot", "glossary"}
+            data, "translation", {"source", "targets", "models", "batch_size", "max_batch_tokens", "pivot", "glossary"}
         )
         source = self.typed(translation, "translation.source", str) or "en"
         targets_raw = translation.get("targets", [])
@@ -169,6 +170,9 @@ class _Validator:
         batch_size = self.typed(translation, "translation.batch_size", int)
         if batch_size == 0:
             raise self.fail("translation.batch_size", "must be at least 1, not 0")
+        max_batch_tokens = self.typed(translation, "translation.max_batch_tokens", int)
+        if max_batch_tokens == 0:
+            raise self.fail("translation.max_batch_tokens", "must be a positive number of tokens, not 0")
         glossary = self.typed(translation, "translation.glossary", str)
         if glossary == "":
             raise self.fail("translation.glossary", "must name a file (TSV or CSV)")
@@ -179,6 +183,7 @@ class _Validator:
             targets=tuple(dict.fromkeys(targets_raw)),
             translators=translators,
             batch_size=batch_size or 16,
+            max_batch_tokens=max_batch_tokens,
             pivots=pivots,
             glossary=self.file(glossary) if glossary else None,
         )

@@ -16,7 +16,7 @@ from .evidence import RoundTrip, find_evidence, low_roundtrip, score_roundtrip
 from .glossary import load_glossary
 from .registry import ModelRegistry
 from .summarize import extractive_summary, summarize_abstractive
-from .translate import Translated, Translator
+from .translate import Translated, Translator, default_batch_tokens
 from .types import Article, Cleaned, Config, Evidence, GenerationSettings, ModelSpec, QualityWarning, Result
 
 SummaryChoice = Literal["abstractive", "extractive", "none"]
@@ -235,7 +235,10 @@ class Pipeline:
         self, spec: ModelSpec, texts: list[str], progress: Callable[[float], None] | None = None
     ) -> list[Translated | GenerationError]:
         """Translate texts with one model, batched together; a failing text fails alone."""
-        translator = Translator(self.registry.get(spec), spec.generation, spec.target_token, self.config.batch_size)
+        budget = self.config.max_batch_tokens or default_batch_tokens(self.registry.resolved_device())
+        translator = Translator(
+            self.registry.get(spec), spec.generation, spec.target_token, self.config.batch_size, max_batch_tokens=budget
+        )
         return _isolated(texts, lambda batch: translator.translate(batch, progress))
 
     def _detect(self, text: str) -> str:

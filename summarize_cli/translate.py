@@ -11,6 +11,16 @@ from .chunking import split_long_sentence
 from .sentences import split_paragraphs, split_sentences
 from .types import GenerationSettings
 
+# Tokens per generate call, padding included, when the configuration sets no max_batch_tokens:
+# a CPU gains little from wider batches and pays for the padding; a GPU needs wide batches to
+# be busy, and 16k tokens of a Marian model's activations fit any card CTranslate2 runs on.
+DEFAULT_MAX_BATCH_TOKENS = {"cpu": 4096, "cuda": 16384}
+
+
+def default_batch_tokens(device: str) -> int:
+    """The token budget of one batch on ``device`` (cpu, cuda, mps)."""
+    return DEFAULT_MAX_BATCH_TOKENS.get(device, DEFAULT_MAX_BATCH_TOKENS["cpu"])
+
 
 @dataclass(frozen=True)
 class Translated:
@@ -30,12 +40,14 @@ class Translator:
         target_token: str | None = None,
         batch_size: int = 16,
         retry_runaway: bool = True,
+        max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS["cpu"],
     ) -> None:
         self.model = model
         self.settings = settings or GenerationSettings()
         self.target_token = target_token
         self.batch_size = max(1, batch_size)
         self.retry_runaway = retry_runaway
+        self.max_batch_tokens = max(1, max_batch_tokens)
 
     def count(self, texts: Sequence[str]) -> list[int]:
         """Token counts as the model reads them, the target token included."""
@@ -84,14 +96,34 @@ class Translator:
             done.update(self._batched(runaway, self.settings.merged(RETRY_SETTINGS)))
         return done
 
+    def batches(self, units: Sequence[str]) -> list[list[str]]:
+        """``units`` sorted by token count and cut into batches of at most ``max_batch_tokens``, padding included.
+
+        A batch costs its width times its longest input, since every input is padded to the
+        longest; sorting puts inputs of one length together, so that little of a batch is
+        padding. No batch holds more than ``batch_size`` units; a unit longer than the whole
+        budget goes alone.
+        """
+        # Among inputs of one token count, the shorter text first: the order is the same every run.
+        sized = sorted(zip(self.count(units), units, strict=True), key=lambda pair: (pair[0], len(pair[1]), pair[1]))
+        batches: list[list[str]] = []
+        batch: list[str] = []
+        for size, unit in sized:
+            # Sorted: this unit is the longest so far, and the batch's width sets its cost.
+            if batch and (len(batch) >= self.batch_size or (len(batch) + 1) * size > self.max_batch_tokens):
+                batches.append(batch)
+                batch = []
+            batch.append(unit)
+        if batch:
+            batches.append(batch)
+        return batches
+
     def _batched(
         self, units: Sequence[str], settings: GenerationSettings, progress: Callable[[float], None] | None = None
     ) -> dict[str, str]:
-        order = sorted(units, key=len)
         out: dict[str, str] = {}
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
+        for batch in self.batches(units):
             out.update(zip(batch, self.model.generate(batch, settings, prefix=self.target_token), strict=True))
             if progress is not None:
-                progress(len(out) / len(order))
+                progress(len(out) / len(units))
         return out

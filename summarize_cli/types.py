@@ -61,6 +61,8 @@ class Config:
     targets: tuple[str, ...]
     translators: dict[str, ModelSpec]
     batch_size: int = 16
+    # Tokens per translation batch, padding included; None: the device's default.
+    max_batch_tokens: int | None = None
     pivots: dict[str, ModelSpec] = field(default_factory=dict)
     # The style glossary's path (absolute when the configuration is a file), if it names one.
     glossary: str | None = None
