@@ -374,9 +374,11 @@ def test_json_has_evidence_per_summary_sentence_and_roundtrip_per_target(
     assert all(e["source"] in source_sentences and 0.0 <= e["score"] <= 1.0 for e in data["evidence"])
     assert set(data["roundtrip"]) == {"uk"}
     assert 0.0 <= data["roundtrip"]["uk"] <= 100.0
-    codes = {w["code"] for w in data["warnings"]}
-    # Gibberish neither resembles the article nor survives a round trip.
-    assert {"weak_evidence", "low_roundtrip"} <= codes
+    # The warnings agree with the figures, whatever the tiny models wrote.
+    weak = [w["span"] for w in data["warnings"] if w["code"] == "weak_evidence"]
+    assert weak == [e["summary"] for e in data["evidence"] if e["score"] < WEAK_EVIDENCE]
+    low = [w for w in data["warnings"] if w["code"] == "low_roundtrip"]
+    assert [w["language"] for w in low] == (["uk"] if data["roundtrip"]["uk"] < LOW_ROUNDTRIP else [])
 
 
 def test_verify_with_a_target_that_has_no_pivot_is_exit_4(cli: CliRunner, tiny_models: TinyModels) -> None:
@@ -501,10 +503,12 @@ def test_check_verify_scores_a_translation_made_elsewhere(
     )
     data = json.loads(result.stdout)
     assert set(data["roundtrip"]) == {"uk"} and 0.0 <= data["roundtrip"]["uk"] <= 100.0
-    assert [w["code"] for w in data["warnings"]] == ["low_roundtrip"]  # the tiny pivot writes gibberish
-    assert result.exit_code == ExitStatus.QUALITY
+    low = data["roundtrip"]["uk"] < LOW_ROUNDTRIP
+    assert [w["code"] for w in data["warnings"]] == (["low_roundtrip"] if low else [])
+    assert result.exit_code == (ExitStatus.QUALITY if low else ExitStatus.OK)
     text = invoke(cli, args(tiny_models, "check", str(source), str(translation), "-l", "uk", "--verify"))
-    assert "round-trip chrF [uk]: " in text.stderr and text.stdout.startswith("low_roundtrip: ")
+    assert f"round-trip chrF [uk]: {data['roundtrip']['uk']:.1f}" in text.stderr
+    assert text.stdout.startswith("low_roundtrip: ") is low
 
 
 def test_check_verify_needs_a_pivot_and_a_translation(cli: CliRunner, tiny_models: TinyModels, tmp_path: Path) -> None:
