@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from summarize_cli import batch, pipeline, sources
+from summarize_cli import batch, pipeline, sources, summarize
 from summarize_cli.batch import OutputLock, fit_name
 from summarize_cli.errors import GenerationError, InputError
 from summarize_cli.progress import BarReporter, ConsoleReporter
@@ -71,7 +71,7 @@ def cli_env() -> dict[str, str]:
 @pytest.fixture
 def poison(monkeypatch: pytest.MonkeyPatch) -> None:
     """Summaries fail for any article that says POISON, as a model failing on one input would."""
-    original = pipeline.summarize_abstractive
+    original = summarize.summarize_abstractive
 
     def summarize(model: Any, texts: Sequence[str], *args: Any) -> list[str]:
         if any("POISON" in t for t in texts):
@@ -100,7 +100,7 @@ def test_a_lone_failing_article_fails_alone_in_any_group(
 def test_any_exception_of_one_article_becomes_its_error_record(
     cli: CliRunner, tiny_models: TinyModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = pipeline.extractive_summary
+    original = summarize.extractive_summary
 
     def extractive(text: str, count: int) -> str:
         if "CRASH" in text:
@@ -340,7 +340,12 @@ def test_damaged_or_failed_outputs_are_redone(
 def test_the_json_is_written_after_its_text_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     order: list[str] = []
     original = batch.write_atomic
-    monkeypatch.setattr(batch, "write_atomic", lambda path, text: (order.append(path.name), original(path, text)))
+
+    def recording(path: Path, text: str) -> None:
+        order.append(path.name)
+        original(path, text)
+
+    monkeypatch.setattr(batch, "write_atomic", recording)
     paths = batch.OutputPaths(tmp_path / "a")
     batch.write_result(paths, Result(source="a", summary="S.", translations={"uk": "У.", "ko": "K."}))
     assert order == ["a.summary.txt", "a.uk.txt", "a.ko.txt", "a.json"]
@@ -395,7 +400,7 @@ def no_model_loads(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_full_disk_is_refused_before_any_work(
     cli: CliRunner, tiny_models: TinyModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 1024))  # type: ignore[attr-defined]
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 1024))
     result = run(cli, tiny_models, str(folder(tmp_path / "in", 2)), "-o", str(tmp_path / "out"))
     assert result.exit_code == ExitStatus.PARTIAL_FAILURE
     assert "has only 0 MB free" in result.stderr
