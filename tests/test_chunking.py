@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 
@@ -102,3 +103,57 @@ def test_with_long_words_and_counts_that_do_not_add_up_every_chunk_still_fits(se
     # Nothing is lost or reordered: words cut by characters come back when the pieces are glued.
     assert "".join(flat).replace(" ", "") == "".join(sents).replace(" ", "")
     assert all(s in flat for s in sents if joining_count([s])[0] <= limit)
+
+
+def test_a_chunk_takes_sentences_up_to_the_limit_exactly() -> None:
+    # Each costs 3 words + 2 specials = 5 alone; together 6 + 2 = 8, which is the limit: one chunk.
+    assert chunk_sentences(["a b c.", "d e f."], count, 8) == [["a b c.", "d e f."]]
+    assert chunk_sentences(["a b c.", "d e f."], count, 7) == [["a b c."], ["d e f."]]
+
+
+def test_a_sentence_of_exactly_the_limit_stays_whole() -> None:
+    sentence = "one two three four five six."
+    assert chunk_sentences([sentence], count, 8) == [[sentence]]
+
+
+def test_a_limit_of_one_token_is_allowed() -> None:
+    def bare(texts: Sequence[str]) -> list[int]:
+        """A tokenizer that adds no special tokens: one token per word."""
+        return [len(t.split()) for t in texts]
+
+    assert chunk_sentences(["a", "b c"], bare, 1) == [["a"], ["b"], ["c"]]
+
+
+def test_a_long_sentence_is_cut_into_word_runs_as_long_as_fit() -> None:
+    long = " ".join(f"w{i}" for i in range(25))
+    chunks = chunk_sentences([long], count, 10)
+    # 8 words and the two specials fill 10 tokens: runs of 8, 8, 8 and the 1 word left.
+    assert [len(" ".join(chunk).split()) for chunk in chunks] == [8, 8, 8, 1]
+
+
+def test_a_long_word_is_cut_into_pieces_as_large_as_fit() -> None:
+    def per_four_letters(texts: Sequence[str]) -> list[int]:
+        """One token per four characters, no special tokens."""
+        return [-(-len(t) // 4) for t in texts]
+
+    word = "abcdefghij" * 10
+    pieces = [piece for chunk in chunk_sentences([word], per_four_letters, 3) for piece in chunk]
+    assert "".join(pieces) == word
+    assert [len(piece) for piece in pieces] == [12] * 8 + [4]
+    # The next piece is sized from the last one: one token of four characters, then four again.
+    assert chunk_sentences(["abcdefgh"], per_four_letters, 1) == [["abcd"], ["efgh"]]
+
+
+def test_a_word_where_each_character_is_a_token_is_cut_into_characters() -> None:
+    def per_character(texts: Sequence[str]) -> list[int]:
+        return [len(t) for t in texts]
+
+    assert chunk_sentences(["abcd"], per_character, 1) == [["a"], ["b"], ["c"], ["d"]]
+
+
+@given(sentences, st.integers(min_value=3, max_value=40))
+def test_no_chunk_could_have_taken_the_next_sentence(sents: list[str], limit: int) -> None:
+    # Fewer, fuller chunks mean fewer model calls and more context per call.
+    chunks = chunk_sentences(sents, count, limit)
+    for chunk, following in itertools.pairwise(chunks):
+        assert count([" ".join([*chunk, following[0]])])[0] > limit

@@ -3,7 +3,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from summarize_cli.cleaning import clean_text, line_key
+from summarize_cli.cleaning import clean, clean_text, line_key
+from summarize_cli.types import Article
 
 from conftest import SEED
 
@@ -53,3 +54,11 @@ def test_deduplicating_twice_changes_nothing(raw: list[str]) -> None:
     twice, stats = clean_text(once)
     assert twice == once
     assert stats.duplicates_removed == 0
+
+
+def test_clean_keeps_the_article_with_its_cleaned_text_and_counts() -> None:
+    article = Article(source="story.txt", text="Same line.\n\nSame line.\nOther line.\n")
+    cleaned = clean(article)
+    assert cleaned.article is article
+    assert cleaned.text == "Same line.\n\nOther line."
+    assert (cleaned.stats.lines_in, cleaned.stats.lines_out, cleaned.stats.duplicates_removed) == (3, 2, 1)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from summarize_cli.config import COMPUTE_TYPES, config_digest, find_config, load_config, parse_config
+from summarize_cli.config import COMPUTE_TYPES, config_digest, find_config, load_config, parse_config, user_config_path
 from summarize_cli.errors import ConfigError
 from summarize_cli.status import ExitStatus
 
@@ -146,3 +146,101 @@ def test_an_out_of_range_setting_exits_4_naming_the_key(cli: CliRunner, tmp_path
     result = invoke(cli, ["-c", str(config), "-"], input="Talks on a prisoner exchange continue in Geneva.")
     assert result.exit_code == ExitStatus.CONFIG
     assert f"{config}: {key}: " in result.stderr
+
+
+# --- values at their edges -------------------------------------------------------------------------
+
+
+def test_the_user_config_lives_under_xdg_config_home_or_appdata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert user_config_path() == tmp_path / "xdg" / "summarize-cli" / "models.toml"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_config_path() == tmp_path / "home" / ".config" / "summarize-cli" / "models.toml"
+    monkeypatch.setattr("sys.platform", "win32")
+    monkeypatch.delenv("APPDATA", raising=False)
+    assert user_config_path() == tmp_path / "home" / "AppData" / "Roaming" / "summarize-cli" / "models.toml"
+    monkeypatch.setenv("APPDATA", str(tmp_path / "roaming"))
+    assert user_config_path() == tmp_path / "roaming" / "summarize-cli" / "models.toml"
+
+
+def test_the_digest_does_not_depend_on_the_order_of_tables() -> None:
+    two = MINIMAL.replace('targets = ["uk"]', 'targets = ["uk", "ru"]')
+    uk_first = two + '\n[translation.models.ru]\nmodel = "Helsinki-NLP/opus-mt-en-ru"\n'
+    ru_first = two.replace(
+        "[translation.models.uk]",
+        '[translation.models.ru]\nmodel = "Helsinki-NLP/opus-mt-en-ru"\n\n[translation.models.uk]',
+    )
+    a, b = parse_config(uk_first, "a.toml", None), parse_config(ru_first, "a.toml", None)
+    assert list(a.translators) != list(b.translators)
+    assert config_digest(a) == config_digest(b)
+
+
+def test_true_or_false_is_not_a_number() -> None:
+    with pytest.raises(ConfigError, match=r"summarizer\.num_beams: must be an integer, not true or false"):
+        parse_config(MINIMAL.replace("num_beams = 4", "num_beams = true"), "m.toml", None)
+
+
+def test_the_source_language_and_batch_size_are_read_with_their_defaults() -> None:
+    config = parse_config(MINIMAL, "m.toml", None)
+    assert (config.source_language, config.batch_size) == ("en", 16)
+    changed = MINIMAL.replace('targets = ["uk"]', 'source = "de"\ntargets = ["uk"]\nbatch_size = 3')
+    config = parse_config(changed, "m.toml", None)
+    assert (config.source_language, config.batch_size) == ("de", 3)
+
+
+@pytest.mark.parametrize("targets", ['"uk"', "[1]"])
+def test_targets_must_be_a_list_of_codes(targets: str) -> None:
+    with pytest.raises(ConfigError, match=r"translation\.targets: must be a list of language codes"):
+        parse_config(MINIMAL.replace('targets = ["uk"]', f"targets = {targets}"), "m.toml", None)
+
+
+def test_each_setting_may_be_its_least_value() -> None:
+    lowest = "num_beams = 1\nmax_length = 1\nmax_new_tokens = 1\nmin_length = 0\nno_repeat_ngram_size = 0"
+    generation = parse_config(MINIMAL.replace("num_beams = 4", lowest), "m.toml", None).summarizer.generation
+    assert (generation.num_beams, generation.max_length, generation.min_length) == (1, 1, 0)
+    assert (generation.max_new_tokens, generation.no_repeat_ngram_size) == (1, 0)
+
+
+def test_translation_models_keep_their_generation_settings() -> None:
+    text = MINIMAL.replace('model = "Helsinki-NLP/opus-mt-en-uk"', 'model = "x"\nnum_beams = 2\nlength_penalty = 0.5')
+    generation = parse_config(text, "m.toml", None).translators["uk"].generation
+    assert (generation.num_beams, generation.length_penalty) == (2, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("model", "local"),
+    [("org/name", False), ("models/en/uk", True), ("./en-uk", True), ("~/models/en-uk", None), ("en-uk", False)],
+)
+def test_a_model_that_looks_like_a_path_is_relative_to_the_file(tmp_path: Path, model: str, local: bool | None) -> None:
+    text = MINIMAL.replace('model = "Helsinki-NLP/opus-mt-en-uk"', f'model = "{model}"')
+    resolved = parse_config(text, str(tmp_path / "m.toml"), tmp_path).translators["uk"].model
+    if local is None:  # the user's home, wherever the file is
+        assert resolved == str(Path(model).expanduser())
+    else:
+        assert resolved == (str((tmp_path / model).resolve()) if local else model)
+
+
+def test_a_summary_only_configuration_needs_no_translation_models() -> None:
+    config = parse_config(MINIMAL.split("[translation]")[0] + "[translation]\ntargets = []\n", "m.toml", None)
+    assert config.targets == () and config.translators == {}
+
+
+def test_a_glossary_is_relative_to_the_file_that_names_it(tmp_path: Path) -> None:
+    text = MINIMAL.replace('targets = ["uk"]', 'targets = ["uk"]\nglossary = "terms.tsv"')
+    assert parse_config(text, "m.toml", tmp_path).glossary == str(tmp_path / "terms.tsv")
+    assert parse_config(text, "<packaged default>", None).glossary == "terms.tsv"
+    absolute = text.replace('"terms.tsv"', f'"{tmp_path / "a" / "terms.tsv"}"')
+    assert parse_config(absolute, "m.toml", tmp_path / "b").glossary == str(tmp_path / "a" / "terms.tsv")
+
+
+@pytest.mark.parametrize(
+    ("value", "named"), [("5", "an integer"), ("[1]", "an array"), ("{ a = 1 }", "a table"), ("1.5", "a number")]
+)
+def test_a_wrong_type_is_named_in_the_message(value: str, named: str) -> None:
+    text = MINIMAL.replace('model = "sshleifer/distilbart-cnn-12-6"', f"model = {value}")
+    with pytest.raises(ConfigError, match=f"must be a string, not {named}$"):
+        parse_config(text, "m.toml", None)

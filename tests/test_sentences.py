@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarize_cli.sentences import split_sentences
+from summarize_cli.sentences import sentences_of, split_paragraphs, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,21 @@ def test_cyrillic_abbreviations_do_not_end_a_sentence(text: str, expected: list[
 
 def test_empty_text_has_no_sentences() -> None:
     assert split_sentences("   ") == []
+
+
+def test_a_stop_after_a_space_still_ends_a_sentence() -> None:
+    # Wire copy has stray spaces; nothing before the stop makes it an abbreviation.
+    assert split_sentences("He paused . Then he left.") == ["He paused .", "Then he left."]
+
+
+def test_a_stop_followed_by_a_dash_does_not_end_the_sentence() -> None:
+    text = "Talks ended. — Officials left. Then it rained."
+    assert split_sentences(text) == ["Talks ended. — Officials left.", "Then it rained."]
+
+
+def test_paragraphs_are_the_lines_blank_ones_included() -> None:
+    assert split_paragraphs("One.\n\nTwo.") == ["One.", "", "Two."]
+
+
+def test_sentences_of_a_text_run_paragraph_by_paragraph() -> None:
+    assert sentences_of("He left. She stayed.\n\nIt rained") == ["He left.", "She stayed.", "It rained"]

@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+import dataclasses
 import io
+import os
 from pathlib import Path
 
 import pytest
 
 from summarize_cli.errors import InputError
-from summarize_cli.sources import InputRef, expand_inputs, read_article
+from summarize_cli.sources import (
+    InputRef,
+    Limits,
+    decode,
+    display_name,
+    expand_inputs,
+    format_bytes,
+    is_glob,
+    read_article,
+)
 
 RUSSIAN = "Президент Украины заявил, что обмен пленными возможен уже в этом месяце."
 KOREAN = "젤렌스키 대통령은 포로 교환이 이번 달에 가능하다고 밝혔다."
@@ -69,3 +80,116 @@ def test_stdin_is_read_as_an_article() -> None:
     article = read_article(ref, io.BytesIO(b"Hello from a pipe.\r\n"))
     assert article.source == "<stdin>"
     assert article.text == "Hello from a pipe.\n"  # line ends normalised as the text comes in
+
+
+# --- names, patterns and sizes -------------------------------------------------------------------
+
+
+def test_names_show_undecodable_bytes_and_controls_escaped() -> None:
+    assert display_name(os.fsdecode(b"caf\x80\xff.txt")) == "caf\\x80\\xff.txt"
+    assert display_name("a\x1b[31mred\x7f.txt") == "a\\x1b[31mred\\x7f.txt"
+    assert display_name("Київ.txt") == "Київ.txt"
+
+
+def test_a_url_becomes_a_file_name_of_at_most_120_characters_and_html() -> None:
+    assert InputRef("u", url="https://example.org/news/a?b=1").relative == Path("example.org_news_a_b_1.html")
+    long = InputRef("u", url="https://example.org/" + "a" * 300).relative.name
+    assert long == "example.org_" + "a" * 108 + ".html"
+    assert InputRef("u", url="https://").relative == Path("page.html")
+
+
+def test_inputs_are_values_that_can_key_a_table() -> None:
+    ref = InputRef("a.txt", Path("a.txt"))
+    assert {ref: 1}[InputRef("a.txt", Path("a.txt"))] == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ref.name = "b.txt"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Limits().max_words = 1  # type: ignore[misc]
+
+
+def test_the_default_limits_are_the_documented_ones() -> None:
+    assert Limits() == Limits(max_words=10_000, max_bytes=20_000_000)
+
+
+def test_a_pattern_is_expanded_unless_a_file_has_that_very_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert is_glob("articles/*.txt")
+    assert not is_glob("articles/story.txt")
+    assert not is_glob("https://example.org/story?id=1")
+    Path("odd[1].txt").write_text("A story.", encoding="utf-8")
+    assert not is_glob("odd[1].txt")
+
+
+def test_stdin_and_files_keep_their_order(tmp_path: Path) -> None:
+    refs = expand_inputs(["-", str(tmp_path / "a.txt"), "-"])
+    assert [ref.name for ref in refs] == ["<stdin>", str(tmp_path / "a.txt"), "<stdin>"]
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [(0, "0 bytes"), (999, "999 bytes"), (1000, "1.0 KB"), (1_500_000, "1.5 MB"), (5 * 10**12, "5000.0 GB")],
+)
+def test_byte_counts_read_as_people_write_them(size: int, shown: str) -> None:
+    assert format_bytes(size) == shown
+
+
+# --- text or binary ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", ["Hello, world! (Yes: it works.)", "Ціни зросли на 5% — «Укрінформ»."])
+def test_utf16_without_a_byte_order_mark_decodes_back(encoding: str, text: str) -> None:
+    assert decode(text.encode(encoding), "a.txt") == text
+
+
+def test_utf16_that_is_95_percent_text_is_text() -> None:
+    text = "abcdefghijklmnopqrs\ue000"  # 19 of 20 characters textual, one private-use
+    assert decode(text.encode("utf-16-le"), "a.txt") == text
+    with pytest.raises(InputError, match="binary"):
+        decode(("abcdefghijklmnopqr" + "\ue000" * 2).encode("utf-16-le"), "a.txt")
+
+
+def test_zero_bytes_in_an_odd_number_of_bytes_are_binary() -> None:
+    with pytest.raises(InputError, match="binary"):
+        decode("Hello".encode("utf-16-le") + b"!", "a.txt")
+
+
+@pytest.mark.parametrize("control", ["\x07", "\x7f", "\x81"])
+def test_text_with_more_than_one_percent_control_characters_is_binary(control: str) -> None:
+    with pytest.raises(InputError, match="binary"):
+        decode(("a" * 48 + control * 2).encode("utf-8"), "a.txt")  # 4%
+    text = "a" * 124 + control  # 0.8%
+    assert decode(text.encode("utf-8"), "a.txt") == text
+
+
+def test_empty_bytes_decode_to_empty_text() -> None:
+    assert decode(b"", "a.txt") == ""
+
+
+@pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [("text/plain", "Plain words <b>stay</b> as they are."), ("text/html", None)],
+)
+def test_a_url_is_read_as_html_only_when_the_server_says_so(
+    monkeypatch: pytest.MonkeyPatch, content_type: str, expected: str | None
+) -> None:
+    from summarize_cli import webpage
+
+    body = "Plain words <b>stay</b> as they are."
+    monkeypatch.setattr(
+        webpage, "fetch", lambda url, max_bytes=None: webpage.Fetched(body.encode(), content_type, None)
+    )
+    if expected is None:
+        with pytest.raises(InputError, match="no article"):
+            read_article(InputRef("u", url="https://example.org/a"))
+    else:
+        assert read_article(InputRef("u", url="https://example.org/a")).text == expected
+
+
+def test_markdown_files_lose_their_markup(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("# Title\n\nSome **bold** words.\n", encoding="utf-8")
+    text = read(path)
+    assert "**" not in text and "#" not in text and "bold" in text

@@ -1,0 +1,374 @@
+"""The folder runner with stand-in models: groups, failures, resume, output files, lock, stop."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import json
+import os
+import signal
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from summarize_cli import batch
+from summarize_cli.batch import (
+    BatchRunner,
+    OutputLayout,
+    OutputLock,
+    OutputPaths,
+    RunSummary,
+    Status,
+    check_writable,
+    fit_name,
+    is_complete,
+    remove_stale_temps,
+    write_failures,
+    write_result,
+)
+from summarize_cli.config import parse_config
+from summarize_cli.errors import ModelUnavailableError, OutputError, Stopped
+from summarize_cli.pipeline import Pipeline, RunOptions
+from summarize_cli.registry import ModelRegistry
+from summarize_cli.sources import InputRef
+from summarize_cli.types import Result
+
+from fakes import FakeModel, fake_loader
+
+CONFIG = parse_config(
+    """
+[summarizer]
+model = "sum"
+[translation]
+targets = ["uk"]
+[translation.models.uk]
+model = "en-uk"
+""",
+    "test.toml",
+    None,
+)
+
+
+def failing_on(word: str, error: type[BaseException] = RuntimeError) -> Callable[[str], str]:
+    """A model output that fails for any text holding ``word``, as a model failing on one input would."""
+
+    def transform(text: str) -> str:
+        if word in text:
+            raise error(f"cannot summarize {word}")
+        return text.upper()
+
+    return transform
+
+
+def pipeline(summarizer: FakeModel | None = None) -> Pipeline:
+    fakes = {"en": summarizer or FakeModel(max_input_tokens=200), "uk": FakeModel(max_input_tokens=200)}
+    registry = ModelRegistry(loader=fake_loader(fakes))
+    registry._device = "cpu"
+    return Pipeline(CONFIG, RunOptions(source_language="en"), registry)
+
+
+class Recorder:
+    """A reporter that keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self.groups: list[list[str]] = []
+        self.statuses: list[tuple[str, Status]] = []
+
+    def start(self, total: int) -> None:
+        self.total = total
+
+    def working_on(self, names: Sequence[str]) -> None:
+        self.groups.append(list(names))
+
+    def stage(self, label: str, fraction: float) -> None:
+        assert 0.0 <= fraction <= 1.0
+
+    def finished(self, result: Result, status: Status) -> None:
+        self.statuses.append((result.source, status))
+
+
+def articles(folder: Path, *texts: str) -> list[InputRef]:
+    refs = []
+    for i, text in enumerate(texts):
+        path = folder / f"story{i}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        refs.append(InputRef(path.name, path, folder))
+    return refs
+
+
+def local(location: object) -> Path:
+    """An output location of these tests, all in local folders, as a Path."""
+    return Path(str(location))
+
+
+def layout_in(out: Path) -> Callable[[Sequence[InputRef]], OutputLayout]:
+    return lambda refs: OutputLayout(out, refs, labels=("summary", "uk"))
+
+
+def test_inputs_go_through_in_groups_and_results_come_back_in_input_order(tmp_path: Path) -> None:
+    refs = articles(tmp_path, *(f"Story number {i} is here." for i in range(5)))
+    refs.insert(2, InputRef("missing.txt", tmp_path / "missing.txt"))
+    seen: list[str] = []
+    reporter = Recorder()
+    summary = BatchRunner(pipeline(), on_result=lambda r: seen.append(r.source), reporter=reporter, group_size=2).run(
+        refs
+    )
+    # The unreadable input takes its place in the order without taking a place in a group.
+    assert reporter.groups == [["story0.txt", "story1.txt"], ["story2.txt", "story3.txt"], ["story4.txt"]]
+    assert seen == [ref.name for ref in refs]
+    assert reporter.total == 6
+    assert reporter.statuses[2] == ("missing.txt", "failed")
+    assert (summary.total, summary.done, summary.failed, summary.unreadable) == (6, 5, 1, 1)
+    assert summary.results[0].summary == "STORY NUMBER 0 IS HERE."
+    assert [r.source for r in summary.failures] == ["missing.txt"]
+
+
+def test_a_group_size_below_one_means_one_article_at_a_time(tmp_path: Path) -> None:
+    reporter = Recorder()
+    BatchRunner(pipeline(), reporter=reporter, group_size=0).run(articles(tmp_path, "One.", "Two."))
+    assert reporter.groups == [["story0.txt"], ["story1.txt"]]
+
+
+def test_an_article_that_breaks_its_group_fails_alone(tmp_path: Path) -> None:
+    refs = articles(tmp_path, "A calm story.", "A POISON story.", "Another calm story.")
+    summary = BatchRunner(pipeline(FakeModel(max_input_tokens=200, transform=failing_on("POISON")))).run(refs)
+    assert [r.ok for r in summary.results] == [True, False, True]
+    assert summary.results[1].error == "unexpected error: cannot summarize POISON"
+    assert (summary.done, summary.failed, summary.unreadable) == (2, 1, 0)
+    assert summary.reasons() == [("unexpected error: cannot summarize POISON", 1)]
+
+
+def test_reasons_drop_the_source_name_and_count_the_most_common_first() -> None:
+    summary = RunSummary(
+        failures=[
+            Result(source="a.txt", error="a.txt: is empty"),
+            Result(source="b.txt", error="b.txt: no such file"),
+            Result(source="c.txt", error="c.txt: is empty"),
+            Result(source="d.txt", error="disk trouble"),
+            Result(source="e.txt"),
+        ]
+    )
+    assert summary.reasons() == [("is empty", 2), ("no such file", 1), ("disk trouble", 1), ("failed", 1)]
+
+
+def test_a_model_that_cannot_load_ends_the_run_keeping_what_is_done(tmp_path: Path) -> None:
+    refs = articles(tmp_path / "in", "First story.", "Second story with MISSING model.", "Third story.")
+    model = FakeModel(max_input_tokens=200, transform=failing_on("MISSING", ModelUnavailableError))
+    summary = BatchRunner(pipeline(model), layout_for=layout_in(tmp_path / "out"), group_size=1).run(refs)
+    assert isinstance(summary.aborted, ModelUnavailableError)
+    assert summary.done == 1 and len(summary.results) == 1
+    assert (tmp_path / "out" / "story0.json").is_file() and not (tmp_path / "out" / "story2.json").exists()
+    assert not (tmp_path / "out" / batch.LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize(
+    ("raised", "signum"),
+    [(KeyboardInterrupt(), signal.SIGINT), (Stopped(signal.SIGTERM), signal.SIGTERM)],
+)
+def test_a_stop_signal_ends_the_run_and_names_the_signal(
+    tmp_path: Path, raised: KeyboardInterrupt, signum: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = BatchRunner(pipeline(), group_size=1)
+
+    def run(articles: object, progress: object = None) -> list[Result]:
+        raise raised
+
+    monkeypatch.setattr(runner.pipeline, "run", run)
+    summary = runner.run(articles(tmp_path, "A story."))
+    assert summary.interrupted and summary.stop_signal == signum
+    assert summary.done == 0 and summary.aborted is None
+
+
+def test_elapsed_time_comes_from_the_clock_given(tmp_path: Path) -> None:
+    ticks = iter([100.0, 102.5])
+    summary = BatchRunner(pipeline(), clock=lambda: next(ticks)).run(articles(tmp_path, "A story."))
+    assert summary.elapsed == 2.5
+
+
+# --- output files and resume -------------------------------------------------------------------
+
+
+def test_outputs_are_written_and_a_rerun_skips_what_is_up_to_date(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    refs = articles(tmp_path / "in", "First story.", "Second story.")
+    first = BatchRunner(pipeline(), layout_for=layout_in(out)).run(refs)
+    assert first.done == 2 and first.failures_file is None
+    record = json.loads((out / "story0.json").read_text(encoding="utf-8"))
+    assert record["summary"] == "FIRST STORY." and record["translations"] == {"uk": "FIRST STORY."}
+    assert (out / "story0.summary.txt").read_text(encoding="utf-8") == "FIRST STORY.\n"
+    assert (out / "story0.uk.txt").read_text(encoding="utf-8") == "FIRST STORY.\n"
+
+    reporter = Recorder()
+    again = BatchRunner(pipeline(), layout_for=layout_in(out), reporter=reporter).run(refs)
+    assert (again.skipped, again.done) == (2, 0) and reporter.groups == []
+    assert reporter.statuses == [("story0.txt", "skipped"), ("story1.txt", "skipped")]
+
+    (tmp_path / "in" / "story1.txt").write_text("Second story, corrected.", encoding="utf-8")
+    changed = BatchRunner(pipeline(), layout_for=layout_in(out), reporter=Recorder()).run(refs)
+    assert (changed.skipped, changed.done) == (1, 1)
+
+    forced = BatchRunner(pipeline(), layout_for=layout_in(out), force=True).run(refs)
+    assert (forced.skipped, forced.done) == (0, 2)
+
+
+def test_a_skipped_result_with_warnings_still_counts_as_warned(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    refs = articles(tmp_path / "in", "A story.")
+    BatchRunner(pipeline(), layout_for=layout_in(out)).run(refs)
+    record = json.loads((out / "story0.json").read_text(encoding="utf-8"))
+    record["warnings"] = [{"code": "repetition", "message": "loops"}]
+    (out / "story0.json").write_text(json.dumps(record), encoding="utf-8")
+    again = BatchRunner(pipeline(), layout_for=layout_in(out)).run(refs)
+    assert (again.skipped, again.warned) == (1, 1)
+
+
+def test_a_failing_rerun_keeps_the_earlier_good_result(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    refs = articles(tmp_path / "in", "A POISON story.")
+    BatchRunner(pipeline(), layout_for=layout_in(out)).run(refs)
+    before = (out / "story0.json").read_text(encoding="utf-8")
+    model = FakeModel(max_input_tokens=200, transform=failing_on("POISON"))
+    rerun = BatchRunner(pipeline(model), layout_for=layout_in(out), force=True).run(refs)
+    assert rerun.failed == 1
+    assert rerun.results[0].error is not None and "the earlier result in" in rerun.results[0].error
+    assert (out / "story0.json").read_text(encoding="utf-8") == before
+    assert (out / batch.FAILURES_NAME).is_file()
+
+
+def test_failures_are_listed_beside_the_results_until_a_run_has_none(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    refs = [*articles(tmp_path / "in", "A story."), InputRef("gone.txt", tmp_path / "in" / "gone.txt", tmp_path / "in")]
+    first = BatchRunner(pipeline(), layout_for=layout_in(out)).run(refs)
+    assert first.failures_file == out / batch.FAILURES_NAME
+    [line] = local(first.failures_file).read_text(encoding="utf-8").splitlines()
+    assert json.loads(line) == {"source": "gone.txt", "error": "gone.txt: no such file"}
+    second = BatchRunner(pipeline(), layout_for=layout_in(out)).run(refs[:1])
+    assert second.failures_file is None and not (out / batch.FAILURES_NAME).exists()
+
+
+def test_write_failures_without_failures_writes_nothing(tmp_path: Path) -> None:
+    assert write_failures(tmp_path, []) is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_the_result_no_longer_has_is_removed(tmp_path: Path) -> None:
+    paths = OutputPaths(tmp_path / "story")
+    full = Result(source="s", summary="Sum.", translations={"uk": "Так.", "ko": "네."})
+    write_result(paths, full)
+    assert paths.text("ko").read_text(encoding="utf-8") == "네.\n"
+    previous = json.loads(paths.json.read_text(encoding="utf-8"))
+    write_result(paths, dataclasses.replace(full, translations={"uk": "Так."}), previous)
+    assert not local(paths.text("ko")).exists()
+    assert local(paths.text("uk")).exists() and local(paths.text("summary")).exists()
+
+
+def test_a_record_is_complete_only_with_every_text_file_there_and_not_empty(tmp_path: Path) -> None:
+    paths = OutputPaths(tmp_path / "story")
+    result = Result(source="s", summary="Sum.", translations={"uk": "Так."})
+    write_result(paths, result)
+    record = json.loads(paths.json.read_text(encoding="utf-8"))
+    assert is_complete(paths, record)
+    assert not is_complete(paths, None)
+    assert not is_complete(paths, {**record, "error": "failed"})
+    local(paths.text("uk")).write_text("", encoding="utf-8")
+    assert not is_complete(paths, record)
+    local(paths.text("uk")).unlink()
+    assert not is_complete(paths, record)
+
+
+def test_a_write_that_fails_fails_that_input_and_a_full_disk_stops_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refs = articles(tmp_path / "in", "First story.", "Second story.")
+    failure = OSError(errno.EACCES, "Permission denied")
+
+    def refuse(path: Path, text: str) -> None:
+        raise failure
+
+    monkeypatch.setattr(batch, "write_atomic", refuse)
+    denied = BatchRunner(pipeline(), layout_for=layout_in(tmp_path / "out")).run(refs)
+    assert denied.failed == 2 and denied.aborted is None
+    assert denied.results[0].error is not None and denied.results[0].error.startswith("cannot write ")
+
+    failure = OSError(errno.ENOSPC, "No space left on device")
+    full = BatchRunner(pipeline(), layout_for=layout_in(tmp_path / "out2"), group_size=1).run(refs)
+    assert isinstance(full.aborted, OutputError) and "the run stopped" in str(full.aborted)
+    assert full.results == []
+
+
+# --- names and layout --------------------------------------------------------------------------
+
+
+def test_fit_name_keeps_short_names_and_cuts_long_ones_the_same_way_each_time() -> None:
+    assert fit_name("story", 10) == "story"
+    assert fit_name("x" * 245, 10) == "x" * 245  # exactly at the limit
+    long_a, long_b = "é" * 200 + "a", "é" * 200 + "b"
+    cut_a = fit_name(long_a, 10)
+    assert len(os.fsencode(cut_a)) + 10 <= batch.NAME_MAX
+    assert cut_a == fit_name(long_a, 10) and cut_a != fit_name(long_b, 10)
+    assert cut_a.startswith("é" * 50) and "~" in cut_a
+    assert fit_name("abcdefghij", 0, limit=8) != fit_name("abcdefghik", 0, limit=8)
+
+
+def test_layout_keeps_suffixes_only_where_stems_clash_and_numbers_what_still_clashes(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    refs = [
+        InputRef("a", root / "twin.txt", root),
+        InputRef("b", root / "twin.md", root),
+        InputRef("c", root / "sub" / "lone.txt", root),
+        InputRef("d", root / "Case.TXT", root),
+        InputRef("e", root / "case.txt", root),
+    ]
+    layout = OutputLayout(tmp_path / "out", refs)
+    names = [local(layout.paths(ref).json).relative_to(tmp_path / "out").as_posix() for ref in refs]
+    # Names that differ only in case clash too: they would on a case-insensitive filesystem.
+    assert names == ["twin.txt.json", "twin.md.json", "sub/lone.json", "Case.TXT.json", "case.txt-2.json"]
+    assert layout.folders() == {tmp_path / "out", tmp_path / "out" / "sub"}
+
+    # Two lone files of one name, from different folders, land side by side.
+    lone = [InputRef("x", Path("a/b.txt"), None), InputRef("y", Path("c/b.txt"), None)]
+    bases = [OutputLayout(tmp_path / "out", lone).paths(ref).base.name for ref in lone]
+    assert bases == ["b.txt", "b.txt-2"]
+
+
+def test_an_output_path_that_would_overwrite_an_input_is_refused(tmp_path: Path) -> None:
+    story = tmp_path / "story.json"
+    story.write_text("{}", encoding="utf-8")
+    ref = InputRef("story.json", story, tmp_path)
+    with pytest.raises(Exception, match="would overwrite an input"):
+        OutputLayout(tmp_path, [ref]).paths(ref)
+
+
+# --- the output folder -------------------------------------------------------------------------
+
+
+def test_a_second_lock_on_a_folder_is_refused_naming_the_holder(tmp_path: Path) -> None:
+    with OutputLock(tmp_path) as first:
+        assert first.path.read_text(encoding="ascii") == f"{os.getpid()}\n"
+        with pytest.raises(OutputError, match=f"PID {os.getpid()}"):
+            OutputLock(tmp_path).acquire()
+    assert not first.path.exists()
+    with OutputLock(tmp_path):  # free again
+        pass
+
+
+def test_check_writable_refuses_a_folder_without_room(tmp_path: Path) -> None:
+    check_writable(tmp_path / "new", min_free=0)
+    assert (tmp_path / "new").is_dir() and list((tmp_path / "new").iterdir()) == []
+    with pytest.raises(OutputError, match="MB free"):
+        check_writable(tmp_path, min_free=1 << 60)
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot write to"):
+        check_writable(tmp_path / "file" / "below")
+
+
+def test_only_our_leftover_temporary_files_are_removed(tmp_path: Path) -> None:
+    ours = tmp_path / f"{batch.TEMP_PREFIX}abc{batch.TEMP_SUFFIX}"
+    theirs = tmp_path / "notes.tmp"
+    for path in (ours, theirs):
+        path.write_text("x", encoding="utf-8")
+    assert remove_stale_temps({tmp_path, tmp_path / "absent"}) == 1
+    assert not ours.exists() and theirs.exists()
