@@ -73,12 +73,12 @@ def poison(monkeypatch: pytest.MonkeyPatch) -> None:
     """Summaries fail for any article that says POISON, as a model failing on one input would."""
     original = summarize.summarize_abstractive
 
-    def summarize(model: Any, texts: Sequence[str], *args: Any) -> list[str]:
+    def failing(model: Any, texts: Sequence[str], *args: Any) -> list[str]:
         if any("POISON" in t for t in texts):
             raise GenerationError("the model failed on this input")
         return original(model, texts, *args)
 
-    monkeypatch.setattr(pipeline, "summarize_abstractive", summarize)
+    monkeypatch.setattr(pipeline, "summarize_abstractive", failing)
 
 
 @pytest.mark.usefixtures("poison")
