@@ -27,6 +27,7 @@ from .errors import ConfigError, InputError, ModelUnavailableError, OutputError,
 from .pipeline import Pipeline
 from .render import to_json
 from .sources import NO_LIMITS, InputRef, Limits, display_name, read_article
+from .storage import Location, ObjectLock, ObjectPath, check_object_writable, is_inside
 from .types import Article, Result
 
 log = logging.getLogger("summarize_cli")
@@ -83,18 +84,18 @@ class SilentReporter:
 class OutputPaths:
     """Where one input's results go."""
 
-    base: Path
+    base: Location
 
     @property
-    def json(self) -> Path:
+    def json(self) -> Location:
         """The contract's JSON object; written last, it marks the set as complete and lists its files."""
         return self.base.with_name(self.base.name + ".json")
 
-    def text(self, label: str) -> Path:
+    def text(self, label: str) -> Location:
         """The plain text of the summary (``summary``) or of one language."""
         return self.base.with_name(f"{self.base.name}.{label}.txt")
 
-    def all_text(self, result: Result | dict[str, Any]) -> list[tuple[Path, str]]:
+    def all_text(self, result: Result | dict[str, Any]) -> list[tuple[Location, str]]:
         """(path, text) for the summary and each translation of a result or a saved record."""
         record = result.as_dict() if isinstance(result, Result) else result
         pairs = []
@@ -133,11 +134,12 @@ class OutputLayout:
     A name too long for the filesystem is shortened the same way every run.
     """
 
-    def __init__(self, out_dir: Path, refs: Sequence[InputRef], labels: Sequence[str] = ("summary",)) -> None:
+    def __init__(self, out_dir: Location, refs: Sequence[InputRef], labels: Sequence[str] = ("summary",)) -> None:
         self.out_dir = out_dir
         self.labels = tuple(labels)
         self.root = out_dir.resolve()
-        self.inputs = {ref.path.resolve() for ref in refs if ref.path is not None and ref.path.exists()}
+        self.inputs: set[Location] = {ref.path.resolve() for ref in refs if ref.path is not None and ref.path.exists()}
+        self.inputs |= {ref.remote for ref in refs if ref.remote is not None}
         longest = max(len(os.fsencode(f".{label}.txt")) for label in (*self.labels, "summary", "json"))
         rels = {ref: Path(*_safe_parts(ref.relative)) for ref in refs}
         stems: dict[str, list[InputRef]] = {}
@@ -160,13 +162,13 @@ class OutputLayout:
         paths = OutputPaths(self.out_dir / self._bases[ref])
         for path in (paths.json, *(paths.text(label) for label in self.labels)):
             resolved = path.resolve()
-            if not resolved.is_relative_to(self.root):
+            if not is_inside(resolved, self.root):
                 raise InputError(ref.name, f"its output {display_name(str(path))} would be outside {self.out_dir}")
             if resolved in self.inputs or path.parent.resolve() in self.inputs:
                 raise InputError(ref.name, f"its output {display_name(str(path))} would overwrite an input")
         return paths
 
-    def folders(self) -> set[Path]:
+    def folders(self) -> set[Location]:
         """Every folder this layout writes into."""
         return {(self.out_dir / base).parent for base in self._bases.values()}
 
@@ -200,14 +202,19 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Location, text: str) -> None:
     """Write ``text`` to a hidden temporary file beside ``path``, then rename it into place.
 
     Stop signals wait until the file is complete or removed, so an interrupted run never
-    leaves half a file or a temporary one behind. The file follows the user's umask.
+    leaves half a file or a temporary one behind. The file follows the user's umask. In an
+    object store the object is written whole by one request, which is atomic as it is.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8", "backslashreplace")  # never invalid UTF-8, whatever slipped through
+    if isinstance(path, ObjectPath):
+        with _signals_held():
+            path.write_bytes(data)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
     with _signals_held():
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
         try:
@@ -333,8 +340,18 @@ class OutputLock:
         self.release()
 
 
-def check_writable(out_dir: Path, min_free: int = MIN_FREE_BYTES) -> None:
+def lock_for(out_dir: Location) -> OutputLock | ObjectLock:
+    """The lock of an output folder, or of an output prefix in an object store."""
+    if isinstance(out_dir, ObjectPath):
+        return ObjectLock(out_dir / LOCK_NAME)
+    return OutputLock(out_dir)
+
+
+def check_writable(out_dir: Location, min_free: int = MIN_FREE_BYTES) -> None:
     """Fail before any work when results could not be kept: no folder, no write access, no space."""
+    if isinstance(out_dir, ObjectPath):
+        check_object_writable(out_dir)  # a store has no free space to measure
+        return
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=out_dir)
@@ -352,17 +369,19 @@ def check_writable(out_dir: Path, min_free: int = MIN_FREE_BYTES) -> None:
         )
 
 
-def remove_stale_temps(folders: Sequence[Path] | set[Path]) -> int:
+def remove_stale_temps(folders: Sequence[Location] | set[Location]) -> int:
     """Remove the temporary files a killed run left in ``folders``; only ours, never a user's."""
     removed = 0
     for folder in folders:
+        if isinstance(folder, ObjectPath):
+            continue  # objects are written whole, without temporary ones
         for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}") if folder.is_dir() else ():
             leftover.unlink(missing_ok=True)
             removed += 1
     return removed
 
 
-def write_failures(out_dir: Path, failures: Sequence[Result]) -> Path | None:
+def write_failures(out_dir: Location, failures: Sequence[Result]) -> Location | None:
     """``failures.jsonl`` beside the results, one line per input that failed in this run."""
     path = out_dir / FAILURES_NAME
     if not failures:
@@ -394,7 +413,7 @@ class RunSummary:
     elapsed: float = 0.0
     results: list[Result] = field(default_factory=list)
     failures: list[Result] = field(default_factory=list)
-    failures_file: Path | None = None
+    failures_file: Location | None = None
 
     def reasons(self) -> list[tuple[str, int]]:
         """Why inputs failed, most common first, with how many failed for each reason."""
@@ -451,7 +470,7 @@ class BatchRunner:
         summary = RunSummary(total=len(refs))
         started = self.clock()
         layout = self.layout_for(refs) if self.layout_for is not None else None
-        lock = OutputLock(layout.out_dir) if layout is not None else None
+        lock = lock_for(layout.out_dir) if layout is not None else None
         try:
             if layout is not None and lock is not None:
                 check_writable(layout.out_dir)

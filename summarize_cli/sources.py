@@ -10,10 +10,13 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import InputError
 from .types import Article
+
+if TYPE_CHECKING:
+    from .storage import ObjectPath
 
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 STDIN = "-"
@@ -76,10 +79,17 @@ class InputRef:
     url: str | None = None
     # Set when the input is known to be unusable before reading it (an unreadable folder).
     problem: str | None = None
+    # An object in a store (s3://bucket/key), and the prefix it was listed under.
+    remote: ObjectPath | None = None
+    remote_root: ObjectPath | None = None
 
     @property
     def relative(self) -> Path:
         """The path below the folder it was found in, the file name for a lone file, a slug for a URL."""
+        if self.remote is not None:
+            if self.remote_root is not None and self.remote.is_relative_to(self.remote_root):
+                return Path(self.remote.relative_to(self.remote_root))
+            return Path(self.remote.name)
         if self.url is not None:
             slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.url.split("://", 1)[-1]).strip("._") or "page"
             return Path(slug[:120] + ".html")
@@ -112,6 +122,12 @@ def expand_inputs(inputs: Iterable[str]) -> list[InputRef]:
         if raw.startswith(("http://", "https://")):
             refs.append(InputRef(display_name(raw), url=raw))
             continue
+        if "://" in raw:
+            from .storage import expand_objects, is_object_url
+
+            if is_object_url(raw):
+                refs.extend(expand_objects(raw))
+                continue
         if is_glob(raw):
             refs.extend(_expand_glob(raw))
             continue
@@ -169,6 +185,8 @@ def read_bytes(ref: InputRef, stdin: BinaryIO | None, max_bytes: int | None = No
     """
     if ref.problem is not None:
         raise InputError(ref.name, ref.problem)
+    if ref.remote is not None:
+        return _read_object(ref, ref.remote, max_bytes)
     if ref.path is None:
         if stdin is None:
             raise InputError(ref.name, "standard input is not available")
@@ -188,6 +206,19 @@ def read_bytes(ref: InputRef, stdin: BinaryIO | None, max_bytes: int | None = No
         raise InputError(ref.name, "no such file") from None
     except OSError as exc:
         raise InputError(ref.name, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _read_object(ref: InputRef, path: ObjectPath, max_bytes: int | None) -> bytes:
+    from .storage import read_object
+
+    try:
+        size, data = read_object(path, max_bytes)
+    except FileNotFoundError:
+        raise InputError(ref.name, "no such file") from None
+    except OSError as exc:
+        raise InputError(ref.name, f"cannot be read ({exc.strerror or exc})") from None
+    _check_size(ref, size, max_bytes)
+    return data or b""
 
 
 def _check_size(ref: InputRef, size: int, max_bytes: int | None) -> None:
@@ -311,6 +342,8 @@ def read_article(ref: InputRef, stdin: BinaryIO | None = None, limits: Limits = 
     with what is kept of it, never with what is refused.
     """
     kind = ref.path.suffix.lower() if ref.path is not None else ""
+    if ref.remote is not None:
+        kind = ref.remote.suffix.lower()
     if ref.url is not None:
         from .webpage import fetch
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -19,6 +20,7 @@ from ..errors import InputError, Stopped, SummarizeError
 from ..render import FORMATS
 from ..sources import DEFAULT_MAX_BYTES, DEFAULT_MAX_WORDS, InputRef, Limits
 from ..status import ExitStatus
+from ..storage import Location, ObjectPath, is_object_url, location
 from .app import CONFIG_OPTION, DEVICE_OPTION, HELP, OFFLINE_OPTION, exit_for, fail, log_to_stderr, main
 
 if TYPE_CHECKING:
@@ -100,9 +102,26 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
     "-f", "--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: rich on a terminal, else text)."
 )
 @click.option(
-    "-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Write results to files here."
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    callback=lambda ctx, param, value: _output_location(value),
+    help="Write results to files here (a folder, or an object-store prefix such as s3://bucket/results).",
 )
 @click.option("--force", is_flag=True, help="With -o: redo inputs whose results are already there.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Run here, or on Ray Data (the cluster RAY_ADDRESS names, else a local Ray); needs summarize-cli[ray].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    metavar="N",
+    help="With --engine ray: how many model actors (default: one per GPU, or one per machine on CPUs).",
+)
 @CONFIG_OPTION
 @DEVICE_OPTION
 @OFFLINE_OPTION
@@ -141,8 +160,10 @@ def run(
     sentences: int,
     source_language: str | None,
     fmt: str | None,
-    output_dir: Path | None,
+    output_dir: Location | None,
     force: bool,
+    engine: str,
+    workers: int | None,
     config_path: str | None,
     device: str,
     offline: bool,
@@ -180,13 +201,26 @@ def run(
     options = dataclasses.replace(options, glossary=glossary, verify=verify)
     if output_dir is not None:
         out = output_dir.resolve()
-        if any(Path(i).is_dir() and Path(i).resolve() == out for i in inputs):
+        if any(Path(i).is_dir() and Path(i).resolve() == out for i in inputs) or out in _object_inputs(inputs):
             raise click.UsageError("the output folder must not be an input folder; choose another -o")
+    _check_optional_support(inputs, output_dir, engine, workers)
     limits = Limits(max_words=max_words, max_bytes=max_bytes)
     with _stop_signals_as_interrupts():
         try:
             status = _run(
-                inputs, options, fmt, output_dir, force, config_path, strict, limits, quiet, verbose, evidence=evidence
+                inputs,
+                options,
+                fmt,
+                output_dir,
+                force,
+                config_path,
+                strict,
+                limits,
+                quiet,
+                verbose,
+                evidence=evidence,
+                engine=engine,
+                workers=workers,
             )
         except KeyboardInterrupt as exc:
             click.echo("summarize-cli: interrupted", err=True)
@@ -198,6 +232,36 @@ def run(
                 traceback.print_exc()
             fail(str(exc), exit_for(exc))
     sys.exit(int(status))
+
+
+def _output_location(value: str | None) -> Location | None:
+    """``-o`` as a local folder or an object-store prefix (``s3://bucket/results``)."""
+    return None if value is None else location(value)
+
+
+def _object_inputs(inputs: Sequence[str]) -> list[ObjectPath]:
+    return [ObjectPath.parse(raw) for raw in inputs if is_object_url(raw)]
+
+
+def _check_optional_support(
+    inputs: Sequence[str], output_dir: Location | None, engine: str, workers: int | None
+) -> None:
+    """Name the optional package a run needs (Ray, an object store's filesystem) before any work."""
+    if workers is not None and engine != "ray":
+        raise click.UsageError("--workers goes with --engine ray")
+    if engine == "ray":
+        from ..ray_engine import RAY_EXTRA, ray_installed
+
+        if not ray_installed():
+            raise click.UsageError(f"--engine ray needs Ray: pip install '{RAY_EXTRA}'")
+    urls = _object_inputs(inputs) + ([output_dir] if isinstance(output_dir, ObjectPath) else [])
+    if urls:
+        from ..storage import missing_support
+
+        for url in urls:
+            problem = missing_support(str(url))
+            if problem is not None:
+                raise click.UsageError(problem)
 
 
 def _usable_streams() -> None:
@@ -301,7 +365,7 @@ def _run(
     inputs: Sequence[str],
     options: RunOptions,
     fmt: str,
-    output_dir: Path | None,
+    output_dir: Location | None,
     force: bool,
     config_path: str | None,
     strict: bool,
@@ -310,6 +374,8 @@ def _run(
     verbose: bool,
     *,
     evidence: bool = False,
+    engine: str = "local",
+    workers: int | None = None,
 ) -> ExitStatus:
     from rich.console import Console
 
@@ -344,9 +410,9 @@ def _run(
     if verbose:
         registry.on_load = lambda spec: err.print(f"loading {spec.role} model {spec.model}", markup=False)
     pipeline = Pipeline(config, options, registry)
-    if options.summary == "abstractive":
+    if options.summary == "abstractive" and engine == "local":
         registry.prefetch([config.summarizer])  # loads while the inputs are read and cleaned
-    if options.summary == "abstractive":
+    if options.summary == "abstractive" and engine == "local":
         registry.prefetch([config.summarizer])  # loads while the inputs are read and cleaned
 
     refs = [ref for ref in expand_inputs(inputs) if not _is_own_output(ref, output_dir)]
@@ -354,6 +420,7 @@ def _run(
         raise InputError(", ".join(inputs), "holds no articles (.txt, .md, .html, .htm)")
     # One file, URL or stdin gives one JSON object; a folder, a pattern or several inputs an array.
     one_object = len(inputs) == 1 and not Path(inputs[0]).is_dir() and not is_glob(inputs[0])
+    one_object = one_object and not (refs[0].remote is not None and refs[0].remote_root is not None)
 
     collected: list[Any] = []
     stdout_console = Console(highlight=False) if fmt == "rich" else None
@@ -384,7 +451,12 @@ def _run(
             _silence_stdout()
             raise _ReaderGone from None
 
-    runner = BatchRunner(
+    runner_cls: Callable[..., BatchRunner] = BatchRunner
+    if engine == "ray":
+        from ..ray_engine import RayRunner
+
+        runner_cls = functools.partial(RayRunner, workers=workers, ordered=output_dir is None)
+    runner = runner_cls(
         pipeline,
         layout_for=(lambda rs: OutputLayout(output_dir, rs, ("summary", *pipeline.targets))) if output_dir else None,
         on_result=on_result,
@@ -434,19 +506,24 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
-def _is_own_output(ref: InputRef, output_dir: Path | None) -> bool:
+def _is_own_output(ref: InputRef, output_dir: Location | None) -> bool:
     """Whether ``ref`` was found in a folder that holds the output folder, below that output folder.
 
     With ``-o DIR/out DIR`` the results of an earlier run are not read back as articles; with
     ``-o . articles/`` the input folder is inside the output folder, and its articles are inputs.
+    The same holds for prefixes in an object store.
     """
+    if isinstance(output_dir, ObjectPath):
+        if ref.remote is None or ref.remote_root is None:
+            return False
+        return output_dir.is_relative_to(ref.remote_root) and ref.remote.is_relative_to(output_dir)
     if output_dir is None or ref.path is None or ref.root is None:
         return False
     out, root = output_dir.resolve(), ref.root.resolve()
     return out.is_relative_to(root) and ref.path.resolve().is_relative_to(out)
 
 
-def _closing_lines(err: Any, summary: RunSummary, inputs: int, output_dir: Path | None, quiet: bool) -> None:
+def _closing_lines(err: Any, summary: RunSummary, inputs: int, output_dir: Location | None, quiet: bool) -> None:
     """``N done, N skipped, N failed in T``, why the failures failed, and where they are listed."""
     if quiet or not (inputs > 1 or output_dir is not None or summary.interrupted or summary.aborted):
         return

@@ -1,0 +1,189 @@
+"""Folder runs on Ray Data: the same files as a local run, resume before scheduling, failures, stops."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from summarize_cli import batch, ray_engine
+from summarize_cli.errors import DeviceUnavailableError
+from summarize_cli.ray_engine import plan
+from summarize_cli.status import ExitStatus
+
+from conftest import SEED, TinyModels, invoke
+
+PARAGRAPHS = [p for p in SEED.read_text(encoding="utf-8").splitlines() if len(p) > 200]
+RUSSIAN = (
+    "Президент Украины Владимир Зеленский заявил, что готов передать двух северокорейских солдат.\n"
+    "Служба безопасности сообщила, что солдат захватили девятого января и сейчас они находятся в Киеве.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    """One small local Ray for the whole module: starting one takes seconds."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def make_folder(root: Path, count: int) -> list[str]:
+    """``count`` articles in two folders, an empty file and a Russian one (no pivot model takes it)."""
+    names = []
+    for i in range(count):
+        rel = f"desk{i % 2}/story{i:02d}.txt"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(f"Story {i} of the day.\n{PARAGRAPHS[i % len(PARAGRAPHS)]}\n", encoding="utf-8")
+        names.append(rel)
+    (root / "desk0" / "empty.txt").write_bytes(b"")
+    (root / "desk1" / "russian.txt").write_text(RUSSIAN, encoding="utf-8")
+    return names
+
+
+def files(out: Path) -> dict[str, str]:
+    return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def texts(record: dict[str, Any]) -> list[str | None]:
+    return [record["summary"], *record["translations"].values()]
+
+
+def run(cli: CliRunner, tiny: TinyModels, *args: str) -> Any:
+    return invoke(cli, ["-c", str(tiny.config), *args])
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+@pytest.mark.usefixtures("local_ray")
+def test_a_ray_run_writes_what_a_local_run_writes_and_a_rerun_schedules_nothing(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in"
+    good = make_folder(src, 10)
+    local, on_ray = tmp_path / "local", tmp_path / "ray"
+    first = run(cli, tiny_models, str(src), "-o", str(local), "-t", "uk,ru")
+    result = run(cli, tiny_models, str(src), "-o", str(on_ray), "-t", "uk,ru", "--engine", "ray", "--workers", "1")
+    assert result.exit_code == first.exit_code == ExitStatus.PARTIAL_FAILURE, result.stderr
+    assert f"{len(good)} done, 0 skipped, 2 failed" in result.stderr
+
+    made, expected = files(on_ray), files(local)
+    assert sorted(made) == sorted(expected)
+    assert len([name for name in made if name.endswith(".json")]) == len(good) + 2
+    failures = [json.loads(line) for line in made["failures.jsonl"].splitlines()]
+    assert sorted(f["source"].rsplit("/", 1)[-1] for f in failures) == ["empty.txt", "russian.txt"]
+    assert "no model translates it" in json.loads(made["desk1/russian.json"])["error"]  # failed inside an actor
+    # The same groups run with the same models: the same summaries and translations.
+    records = [(json.loads(made[n]), json.loads(expected[n])) for n in made if n.endswith(".json")]
+    records = [(r, e) for r, e in records if r["error"] is None]
+    pairs = [(a, b) for r, e in records for a, b in zip(texts(r), texts(e), strict=True)]
+    assert len(pairs) == len(good) * 3 and all(pairs)
+    assert sum(a == b for a, b in pairs) / len(pairs) >= 0.9
+    assert all(r["config_sha256"] == e["config_sha256"] for r, e in records)
+
+    def no_scheduling(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("work was scheduled on Ray")
+
+    again_local = run(cli, tiny_models, str(src), "-o", str(on_ray), "-t", "uk,ru")
+    assert f"0 done, {len(good)} skipped, 2 failed" in again_local.stderr  # either engine resumes the other's run
+    # Failed inputs are tried again; with them gone, a rerun of the finished job schedules nothing.
+    (src / "desk0" / "empty.txt").unlink()
+    (src / "desk1" / "russian.txt").unlink()
+    monkeypatch.setattr("ray.data.from_items", no_scheduling)
+    again = run(cli, tiny_models, str(src), "-o", str(on_ray), "-t", "uk,ru", "--engine", "ray")
+    assert again.exit_code == 0, again.stderr
+    assert f"0 done, {len(good)} skipped, 0 failed" in again.stderr
+
+
+@pytest.mark.ray
+@pytest.mark.usefixtures("local_ray")
+def test_a_stop_keeps_the_finished_results_and_a_rerun_completes(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    good = make_folder(src, 12)
+    original = batch.BatchRunner._finish
+    finished = 0
+
+    def stop_after_the_first_group(self: batch.BatchRunner, *args: Any) -> None:
+        nonlocal finished
+        original(self, *args)
+        finished += 1
+        if finished == 2 + batch.GROUP_SIZE:  # the empty and the Russian file, then one group
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch.BatchRunner, "_finish", stop_after_the_first_group)
+    args = [str(src), "-o", str(out), "--summary", "extractive", "-t", "uk", "--engine", "ray", "--workers", "1"]
+    stopped = run(cli, tiny_models, *args)
+    assert stopped.exit_code == ExitStatus.INTERRUPTED
+    assert "finished results are kept" in stopped.stderr
+    kept = [n for n in files(out) if n.endswith(".json")]
+    assert len(kept) == 2 + batch.GROUP_SIZE
+    assert not (out / batch.LOCK_NAME).exists()
+
+    monkeypatch.setattr(batch.BatchRunner, "_finish", original)
+    rerun = run(cli, tiny_models, *args)
+    assert f"{len(good) - batch.GROUP_SIZE} done, {batch.GROUP_SIZE} skipped, 2 failed" in rerun.stderr
+
+
+@pytest.mark.ray
+@pytest.mark.usefixtures("local_ray")
+def test_a_model_that_cannot_load_in_an_actor_stops_the_run_with_exit_5(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path
+) -> None:
+    broken = tmp_path / "not-a-model"
+    broken.mkdir()
+    (broken / "README").write_text("no weights here")
+    config = tmp_path / "models.toml"
+    config.write_text(tiny_models.config.read_text().replace(str(tiny_models.summarizer), str(broken)))
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_folder(src, 3)
+    result = invoke(cli, ["-c", str(config), str(src), "-o", str(out), "-t", "uk", "--engine", "ray"])
+    assert result.exit_code == ExitStatus.MODEL_UNAVAILABLE, result.stderr
+    assert "not-a-model" in result.stderr
+    assert not (out / batch.LOCK_NAME).exists()
+
+
+def test_without_ray_the_ray_engine_is_a_usage_error_naming_the_extra(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ray_engine, "ray_installed", lambda: False)
+    (tmp_path / "a.txt").write_text(PARAGRAPHS[0])
+    result = run(cli, tiny_models, str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--engine", "ray")
+    assert result.exit_code == ExitStatus.USAGE
+    assert "pip install 'summarize-cli[ray]'" in result.stderr
+    workers = run(cli, tiny_models, str(tmp_path / "a.txt"), "--workers", "2")
+    assert workers.exit_code == ExitStatus.USAGE and "--engine ray" in workers.stderr
+
+
+def test_actors_get_one_gpu_each_on_cuda_and_one_machine_each_on_cpus() -> None:
+    two_gpu_nodes = [{"CPU": 16.0, "GPU": 2.0}, {"CPU": 16.0, "GPU": 2.0}]
+    assert plan("cuda", None, two_gpu_nodes) == ray_engine.Placement(actors=4, num_cpus=1, num_gpus=1)
+    assert plan("auto", 2, two_gpu_nodes).actors == 2
+    assert plan("cpu", None, two_gpu_nodes) == ray_engine.Placement(actors=2, num_cpus=16, num_gpus=0)
+    assert plan("auto", None, [{"CPU": 8.0}]) == ray_engine.Placement(actors=1, num_cpus=8, num_gpus=0)
+    assert plan("cpu", 4, [{"CPU": 8.0}]) == ray_engine.Placement(actors=4, num_cpus=2, num_gpus=0)
+    with pytest.raises(DeviceUnavailableError, match="no GPU"):
+        plan("cuda", None, [{"CPU": 8.0}])
+
+
+def test_the_package_and_its_help_import_neither_ray_nor_a_storage_library() -> None:
+    code = (
+        "import sys\n"
+        "import summarize_cli, summarize_cli.cli\n"
+        "try:\n"
+        "    summarize_cli.cli.main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'ray', 's3fs', 'pyarrow', 'fsspec', 'pandas'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert "Usage:" in done.stdout
+    assert done.stdout.splitlines()[-1] == "[]"
