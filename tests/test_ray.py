@@ -18,6 +18,7 @@ from summarize_cli.ray_engine import plan
 from summarize_cli.status import ExitStatus
 
 from conftest import SEED, TinyModels, invoke
+from test_s3 import BUCKET, objects, put, s3_server  # noqa: F401 - s3_server is a fixture used by name
 
 PARAGRAPHS = [p for p in SEED.read_text(encoding="utf-8").splitlines() if len(p) > 200]
 RUSSIAN = (
@@ -149,6 +150,23 @@ def test_a_model_that_cannot_load_in_an_actor_stops_the_run_with_exit_5(
     assert result.exit_code == ExitStatus.MODEL_UNAVAILABLE, result.stderr
     assert "not-a-model" in result.stderr
     assert not (out / batch.LOCK_NAME).exists()
+
+
+@pytest.mark.ray
+@pytest.mark.s3
+@pytest.mark.usefixtures("local_ray", "s3_server")
+def test_a_ray_run_reads_and_writes_object_storage(cli: CliRunner, tiny_models: TinyModels) -> None:
+    prefix = f"s3://{BUCKET}/ray"
+    for i in range(3):
+        put(f"{prefix}/in/desk{i % 2}/story{i}.txt", f"Story {i}.\n{PARAGRAPHS[i]}\n")
+    args = [f"{prefix}/in", "-o", f"{prefix}/out", "--summary", "extractive", "-t", "uk", "--engine", "ray"]
+    result = run(cli, tiny_models, *args)
+    assert result.exit_code == 0, result.stderr
+    stored = objects(f"{prefix}/out")
+    assert sorted(stored) == sorted(
+        f"desk{i % 2}/story{i}.{part}" for i in range(3) for part in ("json", "summary.txt", "uk.txt")
+    )
+    assert "0 done, 3 skipped" in run(cli, tiny_models, *args).stderr
 
 
 def test_without_ray_the_ray_engine_is_a_usage_error_naming_the_extra(
