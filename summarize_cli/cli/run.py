@@ -32,7 +32,8 @@ EXAMPLES = """\
 Examples:
   summarize-cli article.txt                    summary and translations in the terminal
   summarize-cli -f json article.txt | jq .translations.uk
-  pbpaste | summarize-cli -t uk --no-summary   translate the pasted article itself
+  pbpaste | summarize-cli -t uk --no-summary   translate the copied article itself (macOS;
+                                               xclip -o or wl-paste on Linux, any pipe works)
   summarize-cli articles/ -o results/          a whole folder; rerun to resume
   summarize-cli articles/ -f jsonl | jq -r .summary
 
@@ -99,7 +100,12 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
     "--from", "source_language", metavar="LANG", help="The articles' language (default: detected per article)."
 )
 @click.option(
-    "-f", "--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: rich on a terminal, else text)."
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format (default: rich on a terminal, else text). json is one object for one file, URL or stdin, "
+    "and an array for a folder, a pattern or several inputs.",
 )
 @click.option(
     "-o",
@@ -145,9 +151,8 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
     "--max-bytes",
     callback=_parse_size,
     default=str(DEFAULT_MAX_BYTES),
-    show_default="20M",
     metavar="SIZE",
-    help="Refuse larger files before reading them (K, M, G accepted).",
+    help="Refuse larger files before reading them (K, M, G accepted).  [default: 20M]",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="More on stderr (per-input lines, tracebacks).")
@@ -401,6 +406,12 @@ def _run(
         )
     err = Console(stderr=True, highlight=False)
     log_to_stderr(quiet, verbose, err)
+    if not verbose:
+        import warnings
+
+        # torch's and transformers' advice to developers (pickle protocols, deprecations) is not for a journalist.
+        warnings.filterwarnings("ignore", category=UserWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
     show_warnings = output_dir is not None or fmt not in ("rich", "markdown")
     reporter_cls = BarReporter if err.is_terminal and not quiet else ConsoleReporter
     reporter = reporter_cls(err, verbose=verbose, quiet=quiet, show_warnings=show_warnings)
@@ -410,8 +421,6 @@ def _run(
     if verbose:
         registry.on_load = lambda spec: err.print(f"loading {spec.role} model {spec.model}", markup=False)
     pipeline = Pipeline(config, options, registry)
-    if options.summary == "abstractive" and engine == "local":
-        registry.prefetch([config.summarizer])  # loads while the inputs are read and cleaned
     if options.summary == "abstractive" and engine == "local":
         registry.prefetch([config.summarizer])  # loads while the inputs are read and cleaned
 
