@@ -292,7 +292,9 @@ def test_help_is_instant_and_shows_examples() -> None:
 
 def test_shell_completion_script_is_produced() -> None:
     env = {**os.environ, "_SUMMARIZE_CLI_COMPLETE": "bash_source", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "summarize_cli"], env=env, capture_output=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "summarize_cli"], env=env, capture_output=True, timeout=60, check=False
+    )
     assert proc.returncode == 0
     assert b"_summarize_cli_completion" in proc.stdout
 
