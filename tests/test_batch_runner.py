@@ -9,6 +9,7 @@ import os
 import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -31,7 +32,7 @@ from summarize_cli.config import parse_config
 from summarize_cli.errors import ModelUnavailableError, OutputError, Stopped
 from summarize_cli.pipeline import Pipeline, RunOptions
 from summarize_cli.registry import ModelRegistry
-from summarize_cli.sources import InputRef
+from summarize_cli.sources import InputRef, read_article
 from summarize_cli.types import Result
 
 from fakes import FakeModel, fake_loader
@@ -304,7 +305,8 @@ def test_a_write_that_fails_fails_that_input_and_a_full_disk_stops_the_run(
 
 def test_fit_name_keeps_short_names_and_cuts_long_ones_the_same_way_each_time() -> None:
     assert fit_name("story", 10) == "story"
-    assert fit_name("x" * 245, 10) == "x" * 245  # exactly at the limit
+    assert fit_name("x" * 245, 10) == "x" * 245  # exactly at the limit of 255 bytes
+    assert len(fit_name("x" * 246, 10)) == 245
     long_a, long_b = "é" * 200 + "a", "é" * 200 + "b"
     cut_a = fit_name(long_a, 10)
     assert len(os.fsencode(cut_a)) + 10 <= batch.NAME_MAX
@@ -372,3 +374,91 @@ def test_only_our_leftover_temporary_files_are_removed(tmp_path: Path) -> None:
         path.write_text("x", encoding="utf-8")
     assert remove_stale_temps({tmp_path, tmp_path / "absent"}) == 1
     assert not ours.exists() and theirs.exists()
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+def test_a_file_is_written_into_new_folders_with_the_user_s_umask(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "deeper" / "story.txt"
+    previous = os.umask(0o027)
+    try:
+        batch.write_atomic(target, "Text.\n")
+    finally:
+        os.umask(previous)
+    assert target.read_text(encoding="utf-8") == "Text.\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in target.parent.iterdir()] == ["story.txt"]
+
+
+def test_stop_signals_wait_while_a_file_is_put_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked: list[set[int]] = []
+    replace = os.replace
+
+    def watching(src: str, dst: Path) -> None:
+        blocked.append(set(signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", watching)
+    batch.write_atomic(tmp_path / "story.txt", "Text.")
+    assert {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} <= blocked[0]
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+def test_a_folder_with_less_than_16_mb_free_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    free = 16 * 1024 * 1024
+
+    def usage(path: object) -> SimpleNamespace:
+        return SimpleNamespace(total=free * 10, used=free * 9, free=free)
+
+    monkeypatch.setattr(shutil, "disk_usage", usage)
+    check_writable(tmp_path)
+    free -= 1
+    with pytest.raises(OutputError, match="has only 15 MB free"):
+        check_writable(tmp_path)
+
+
+def test_output_paths_are_values() -> None:
+    paths = OutputPaths(Path("out/story"))
+    assert {paths: 1}[OutputPaths(Path("out/story"))] == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        paths.base = Path("elsewhere")  # type: ignore[misc]
+
+
+def test_releasing_a_lock_whose_file_someone_removed_is_fine(tmp_path: Path) -> None:
+    lock = OutputLock(tmp_path)
+    lock.acquire()
+    lock.path.unlink()
+    lock.release()
+    with OutputLock(tmp_path):
+        pass
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
+def test_a_lock_leaves_no_file_open(tmp_path: Path) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    with OutputLock(tmp_path):
+        assert len(os.listdir("/proc/self/fd")) == before + 1
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_failures_jsonl_keeps_names_readable(tmp_path: Path) -> None:
+    path = write_failures(tmp_path, [Result(source="Київ.txt", error="Київ.txt: is empty")])
+    assert path is not None
+    assert local(path).read_text(encoding="utf-8") == '{"source": "Київ.txt", "error": "Київ.txt: is empty"}\n'
+
+
+def test_an_input_that_breaks_the_reader_fails_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    refs = articles(tmp_path, "A calm story.", "An odd story.", "Another calm story.")
+
+    def reader(ref: InputRef, *args: object) -> object:
+        if ref.name == "story1.txt":
+            raise UnicodeError("odd bytes")
+        return read_article(ref)
+
+    monkeypatch.setattr(batch, "read_article", reader)
+    summary = BatchRunner(pipeline()).run(refs)
+    assert [r.error for r in summary.results] == [None, "story1.txt: could not be read: odd bytes", None]
+    assert (summary.done, summary.failed, summary.unreadable) == (2, 1, 1)

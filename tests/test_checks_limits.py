@@ -38,6 +38,11 @@ def test_the_first_month_and_the_first_day_are_dates() -> None:
     assert (december.month, december.day) == (12, 31)
 
 
+def test_every_date_of_a_text_is_found() -> None:
+    dates = checks.find_dates("They met on January 9 and again on March 3, in April.")
+    assert [(d.month, d.day) for d in dates] == [(1, 9), (3, 3), (4, None)]
+
+
 def test_digits_after_a_number_in_words_are_still_checked() -> None:
     warnings = checks.number_mismatches("Two ships carried 45 sailors.", "Два кораблі везли моряків.", "uk")
     assert [w.span for w in warnings] == ["45"]
@@ -67,3 +72,20 @@ def test_a_korean_rendering_matches_with_its_particles_only() -> None:
     assert pattern.search("회담은 키이우에서 열렸다.")
     assert pattern.search("키이우는 수도이다.")
     assert not pattern.search("키이우스 회담")
+
+
+def test_a_number_kept_does_not_end_the_check_of_the_numbers_after_it() -> None:
+    warnings = checks.number_mismatches("3 ships carried 45 sailors.", "3 кораблі везли моряків.", "uk")
+    assert [w.span for w in warnings] == ["45"]
+
+
+def test_the_letters_named_as_foreign_are_cyrillic_letters_only() -> None:
+    [warning] = checks.wrong_language("Переговоры с NATO были бы полезны для Украины, это ясно.", "uk")
+    assert warning.message.endswith("letters Ukrainian does not use (ы, э).")
+
+
+@pytest.mark.parametrize("sentence", ["Президент виступив.", "Погода погана.", "Так, це правда.", "Вода холодна."])
+def test_on_a_short_sentence_the_detector_s_vote_counts_only_in_part(sentence: str) -> None:
+    # Between 10 and 30 letters the detector's vote grows with the length: on 11 to 17 letters
+    # it reads these as Russian, Bulgarian or Belarusian, and alone it would be believed.
+    assert checks.wrong_language(sentence, "uk") == []

@@ -111,8 +111,8 @@ def test_a_chunk_takes_sentences_up_to_the_limit_exactly() -> None:
     assert chunk_sentences(["a b c.", "d e f."], count, 7) == [["a b c."], ["d e f."]]
 
 
-def test_a_sentence_of_exactly_the_limit_stays_whole() -> None:
-    sentence = "one two three four five six."
+def test_a_sentence_of_exactly_the_limit_stays_whole_and_as_written() -> None:
+    sentence = "one two  three four five six."
     assert chunk_sentences([sentence], count, 8) == [[sentence]]
 
 
@@ -144,11 +144,14 @@ def test_a_long_word_is_cut_into_pieces_as_large_as_fit() -> None:
     assert chunk_sentences(["abcdefgh"], per_four_letters, 1) == [["abcd"], ["efgh"]]
 
 
-def test_a_word_where_each_character_is_a_token_is_cut_into_characters() -> None:
+def test_a_word_where_each_character_is_a_token_is_cut_into_pieces_of_the_limit() -> None:
     def per_character(texts: Sequence[str]) -> list[int]:
         return [len(t) for t in texts]
 
     assert chunk_sentences(["abcd"], per_character, 1) == [["a"], ["b"], ["c"], ["d"]]
+    # Longer than the most characters a piece is first tried with (64 tokens of 32 characters).
+    pieces = [piece for chunk in chunk_sentences(["x" * 3000], per_character, 64) for piece in chunk]
+    assert [len(piece) for piece in pieces] == [64] * 46 + [56]
 
 
 @given(sentences, st.integers(min_value=3, max_value=40))

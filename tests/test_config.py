@@ -244,3 +244,21 @@ def test_a_wrong_type_is_named_in_the_message(value: str, named: str) -> None:
     text = MINIMAL.replace('model = "sshleifer/distilbart-cnn-12-6"', f"model = {value}")
     with pytest.raises(ConfigError, match=f"must be a string, not {named}$"):
         parse_config(text, "m.toml", None)
+
+
+def test_the_summarizer_table_is_required_and_takes_no_target_token() -> None:
+    with pytest.raises(ConfigError, match=r"^m\.toml: summarizer: missing table$"):
+        parse_config("[translation]\ntargets = []\n", "m.toml", None)
+    with pytest.raises(ConfigError, match=r"summarizer\.target_token: unknown key"):
+        parse_config(MINIMAL.replace("num_beams = 4", 'target_token = ">>eng<<"'), "m.toml", None)
+
+
+def test_a_translation_model_takes_a_target_token() -> None:
+    text = MINIMAL.replace('model = "Helsinki-NLP/opus-mt-en-uk"', 'model = "x"\ntarget_token = ">>ukr<<"')
+    assert parse_config(text, "m.toml", None).translators["uk"].target_token == ">>ukr<<"
+
+
+@pytest.mark.parametrize("penalty", [1.0, 0.5])
+def test_a_repetition_penalty_above_zero_is_accepted(penalty: float) -> None:
+    text = MINIMAL.replace("num_beams = 4", f"repetition_penalty = {penalty}")
+    assert parse_config(text, "m.toml", None).summarizer.generation.repetition_penalty == penalty

@@ -65,3 +65,7 @@ def test_paragraphs_are_the_lines_blank_ones_included() -> None:
 
 def test_sentences_of_a_text_run_paragraph_by_paragraph() -> None:
     assert sentences_of("He left. She stayed.\n\nIt rained") == ["He left.", "She stayed.", "It rained"]
+
+
+def test_a_sentence_may_start_with_a_number_and_its_unit() -> None:
+    assert split_sentences("He ran on. 5km later he stopped.") == ["He ran on.", "5km later he stopped."]

@@ -87,6 +87,8 @@ def test_stdin_is_read_as_an_article() -> None:
 
 def test_names_show_undecodable_bytes_and_controls_escaped() -> None:
     assert display_name(os.fsdecode(b"caf\x80\xff.txt")) == "caf\\x80\\xff.txt"
+    assert display_name(os.fsdecode(b"\xff.txt")) == "\\xff.txt"
+    assert display_name(os.fsdecode(b"\x80.txt")) == "\\x80.txt"
     assert display_name("a\x1b[31mred\x7f.txt") == "a\\x1b[31mred\\x7f.txt"
     assert display_name("Київ.txt") == "Київ.txt"
 
@@ -129,7 +131,15 @@ def test_stdin_and_files_keep_their_order(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("size", "shown"),
-    [(0, "0 bytes"), (999, "999 bytes"), (1000, "1.0 KB"), (1_500_000, "1.5 MB"), (5 * 10**12, "5000.0 GB")],
+    [
+        (0, "0 bytes"),
+        (999, "999 bytes"),
+        (1000, "1.0 KB"),
+        (1_000_000, "1.0 MB"),
+        (1_000_500, "1.0 MB"),
+        (1_500_000, "1.5 MB"),
+        (5 * 10**12, "5000.0 GB"),
+    ],
 )
 def test_byte_counts_read_as_people_write_them(size: int, shown: str) -> None:
     assert format_bytes(size) == shown
@@ -139,7 +149,14 @@ def test_byte_counts_read_as_people_write_them(size: int, shown: str) -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
-@pytest.mark.parametrize("text", ["Hello, world! (Yes: it works.)", "Ціни зросли на 5% — «Укрінформ»."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello, world! (Yes: it works.)",
+        "Ціни зросли на 5% — «Укрінформ».",
+        "Обмін полоненими",  # one zero byte in all: its place alone tells the byte order
+    ],
+)
 def test_utf16_without_a_byte_order_mark_decodes_back(encoding: str, text: str) -> None:
     assert decode(text.encode(encoding), "a.txt") == text
 
@@ -193,3 +210,24 @@ def test_markdown_files_lose_their_markup(tmp_path: Path) -> None:
     path.write_text("# Title\n\nSome **bold** words.\n", encoding="utf-8")
     text = read(path)
     assert "**" not in text and "#" not in text and "bold" in text
+
+
+def test_a_lone_file_or_stdin_is_named_by_itself_below_the_output_folder(tmp_path: Path) -> None:
+    assert InputRef("<stdin>").relative == Path("stdin")
+    assert InputRef("a", tmp_path / "desk" / "a.txt").relative == Path("a.txt")
+    assert InputRef("a", tmp_path / "desk" / "a.txt", tmp_path).relative == Path("desk/a.txt")
+
+
+def test_a_pattern_expands_recursively_to_article_files_below_its_fixed_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ["in/a.txt", "in/deep/b.md", "in/deep/c.pdf", "in/deep/d.txt/e.txt"]:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        Path(name).write_text("A story.", encoding="utf-8")
+    refs = expand_inputs(["in/**/*.*"])
+    assert [ref.relative.as_posix() for ref in refs] == ["a.txt", "deep/b.md", "deep/d.txt/e.txt"]
+    [nothing] = expand_inputs(["in/**/*.docx"])
+    assert nothing.problem == "matches no article files"
+    with pytest.raises(InputError, match="matches no article files"):
+        read_article(nothing)
