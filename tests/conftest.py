@@ -75,15 +75,26 @@ def write_config(
     return path
 
 
+# The models the backend tests compare (summarizer, uk, ru) are trained briefly to copy
+# (model_factory.train_to_copy), so that their beams rarely tie; the others keep random weights.
+# 0.1 is still five times the usual initialisation, and about the widest that learns to copy in a
+# few hundred steps: from 0.5 attention starts saturated and the loss hardly moves.
+TRAINED_INIT_STD = 0.1
+TRAIN_STEPS = 300
+
+
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
     root = tmp_path_factory.mktemp("tiny-models")
     text = corpus()
-    summarizer = build_bart(root / "bart", text, seed=1)
+    std, steps = TRAINED_INIT_STD, TRAIN_STEPS
+    summarizer = build_bart(root / "bart", text, seed=1, init_std=std, train_steps=steps)
     translators = {
-        "uk": build_marian(root / "en-uk", text, seed=2),
+        "uk": build_marian(root / "en-uk", text, seed=2, init_std=std, train_steps=steps),
         "ko": build_marian(root / "en-ko", text, seed=3),
-        "ru": build_marian(root / "en-ru", text, seed=4, language_tokens=(">>rus<<", ">>ukr<<")),
+        "ru": build_marian(
+            root / "en-ru", text, seed=4, language_tokens=(">>rus<<", ">>ukr<<"), init_std=std, train_steps=steps
+        ),
     }
     pivots = {"uk": build_marian(root / "uk-en", [*UKRAINIAN.splitlines(), *text], seed=6)}
     config = write_config(root / "models.toml", summarizer, translators, pivots=pivots)

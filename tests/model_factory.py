@@ -1,16 +1,21 @@
-"""Build small random-weight Marian and BART checkpoints with tokenizers trained on the spot.
+"""Build small Marian and BART checkpoints with tokenizers trained on the spot.
 
 The tests load these through the same code users run; the benchmark builds real-shape
-ones with the same functions. Their output is gibberish by construction.
+ones with the same functions. Weights start random with a wide initialisation; with
+``train_steps`` the model then learns, briefly, to copy spans of the corpus, which makes its
+next-token distributions peaked and input-dependent (few near-ties between beams) while its
+output stays far from a real translation or summary.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CORPUS_EXTRA = """\
 The president said on Monday that 2,000 soldiers had been exchanged for 150 prisoners.
@@ -32,6 +37,13 @@ class Shape:
     vocab_size: int
     max_positions: int
 
+
+# Spans per training step of ``train_to_copy``, and their longest, in words: short spans keep
+# a step cheap on two CPU cores; the models still copy, loosely, longer inputs.
+_BATCH = 16
+_SPAN_WORDS = 12
+# Adam's; 3e-3 left the test summarizer looping on long sentences after 300 steps.
+_LEARNING_RATE = 5e-3
 
 TINY_MARIAN = Shape(d_model=32, encoder_layers=2, decoder_layers=2, heads=2, ffn=64, vocab_size=0, max_positions=512)
 TINY_BART = Shape(d_model=32, encoder_layers=2, decoder_layers=2, heads=2, ffn=64, vocab_size=0, max_positions=1024)
@@ -63,6 +75,61 @@ def _train_spm(corpus: Iterable[str], vocab_size: int, seed_text: str = "") -> b
     return model.getvalue()
 
 
+def _spans(corpus: list[str], count: int, rng: random.Random) -> list[str]:
+    """``count`` random runs of words from the corpus lines, one to ``_SPAN_WORDS`` words long."""
+    lines = [line.split() for line in corpus if line.split()]
+    spans = []
+    for _ in range(count):
+        words = rng.choice(lines)
+        size = rng.randint(1, min(len(words), _SPAN_WORDS))
+        start = rng.randint(0, len(words) - size)
+        spans.append(" ".join(words[start : start + size]))
+    return spans
+
+
+def train_to_copy(model: Any, tokenizer: Any, corpus: list[str], steps: int, seed: int) -> None:
+    """Train ``model`` for ``steps`` batches to reproduce spans of ``corpus``, then leave it in eval mode.
+
+    With random weights a model loops and seldom ends a sequence, so beam search mostly weighs
+    hypotheses cut at the length limit and near-equal repeats. After a few hundred steps of
+    copying, outputs end, follow the input, and their beams are rarely near-tied.
+    """
+    import torch
+
+    rng = random.Random(seed)
+    threads = torch.get_num_threads()
+    # Small matrices: one thread is several times faster than two fighting over busy cores.
+    torch.set_num_threads(1)
+    try:
+        _train(model, tokenizer, corpus, steps, rng)
+    finally:
+        torch.set_num_threads(threads)
+    model.eval()
+
+
+def _train(model: Any, tokenizer: Any, corpus: list[str], steps: int, rng: random.Random) -> None:
+    import torch
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=_LEARNING_RATE)
+    embeddings = model.get_input_embeddings().weight
+    # Marian starts decoding from <pad>, whose embedding is zero: CTranslate2 starts such a
+    # decoder from a zero vector. The tied output layer would train that row; keep it zero.
+    zero_row = model.config.pad_token_id if model.config.decoder_start_token_id == model.config.pad_token_id else None
+    model.train()
+    for _ in range(steps):
+        batch = _spans(corpus, _BATCH, rng)
+        encoded = tokenizer(batch, text_target=batch, return_tensors="pt", padding=True)
+        labels = encoded["labels"]
+        labels[labels == tokenizer.pad_token_id] = -100  # padding is no target
+        loss = model(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"], labels=labels).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if zero_row is not None:
+            with torch.no_grad():
+                embeddings[zero_row].zero_()
+
+
 def _spm_pieces(model_bytes: bytes) -> list[str]:
     import sentencepiece as spm
 
@@ -81,12 +148,14 @@ def build_marian(
     language_tokens: tuple[str, ...] = (),
     vocab_corpus: list[str] | None = None,
     forced_eos: bool = True,
+    train_steps: int = 0,
 ) -> Path:
     """Write a Marian checkpoint with a shared sentencepiece vocabulary to ``directory``.
 
     ``vocab_corpus`` builds vocab.json from a different sentencepiece model than the one the
     tokenizer splits with, reproducing a checkpoint whose vocabulary does not match its
-    tokenizer: most pieces then map to ``<unk>``.
+    tokenizer: most pieces then map to ``<unk>``. ``train_steps`` trains it to copy (see
+    ``train_to_copy``); 0 keeps the random weights.
     """
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
@@ -135,11 +204,16 @@ def build_marian(
         forced_eos_token_id=0 if forced_eos else None,
         scale_embedding=True,
         share_encoder_decoder_embeddings=True,
+        dropout=0.0,  # only ``train_to_copy`` trains, and briefly: no regularisation wanted
     )
     model = MarianMTModel(config)
+    if train_steps:
+        train_to_copy(model, tokenizer, corpus, train_steps, seed)
     model.generation_config.max_length = 64
     model.generation_config.num_beams = 2
     model.generation_config.bad_words_ids = [[pad]]
+    # As OPUS-MT's own generation_config.json: scores renormalized after <pad> is banned.
+    model.generation_config.renormalize_logits = True
     model.save_pretrained(directory)
     return directory
 
@@ -153,8 +227,12 @@ def build_bart(
     init_std: float = 0.5,
     bpe_vocab: int = 400,
     forced_tokens: bool = True,
+    train_steps: int = 0,
 ) -> Path:
-    """Write a BART checkpoint with a byte-level BPE tokenizer trained on ``corpus``."""
+    """Write a BART checkpoint with a byte-level BPE tokenizer trained on ``corpus``.
+
+    ``train_steps`` trains it to copy (see ``train_to_copy``); 0 keeps the random weights.
+    """
     import torch
     from tokenizers import ByteLevelBPETokenizer
     from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
@@ -192,12 +270,17 @@ def build_bart(
         eos_token_id=tokenizer.eos_token_id,
         decoder_start_token_id=tokenizer.eos_token_id,
         forced_eos_token_id=tokenizer.eos_token_id if forced_tokens else None,
+        dropout=0.0,  # only ``train_to_copy`` trains, and briefly: no regularisation wanted
     )
     model = BartForConditionalGeneration(config)
+    if train_steps:
+        train_to_copy(model, tokenizer, corpus, train_steps, seed)
     if forced_tokens:
         model.generation_config.forced_bos_token_id = tokenizer.bos_token_id
     model.generation_config.max_length = 60
     model.generation_config.min_length = 10
     model.generation_config.num_beams = 2
+    # As distilbart-cnn's config: beam search ends once as many summaries finished as there are beams.
+    model.generation_config.early_stopping = True
     model.save_pretrained(directory)
     return directory

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +24,7 @@ from summarize_cli.sentences import sentences_of
 from summarize_cli.types import GenerationSettings, ModelSpec
 
 from conftest import ROOT, SEED, TinyModels
+from model_factory import CORPUS_EXTRA
 
 SENTENCES = sentences_of(SEED.read_text(encoding="utf-8"))
 
@@ -54,6 +58,177 @@ def test_greedy_float32_gives_the_same_tokens_on_both_backends(
     fast = CTranslate2Model(spec, "cpu", offline=True).generate(SENTENCES, settings, prefix)
     assert len(set(reference)) >= 4  # different inputs really lead to different outputs
     assert fast == reference
+
+
+# Varied news sentences of 8 to 37 words: the seed article's, the corpus' own and new ones.
+VARIED = list(
+    dict.fromkeys(
+        [
+            *SENTENCES,
+            *CORPUS_EXTRA.splitlines(),
+            "North Korean soldiers were captured in Kyiv on Monday.",
+            "The White House said the talks in Geneva would continue.",
+            "Ukrainian intelligence reported 10,000 troops near the border.",
+            "Zelensky shared images of the soldiers with the ministry.",
+            "Witnesses in Seoul described long queues at the crossing.",
+            "The security service said the prisoners were receiving medical care.",
+        ]
+    )
+)
+# models.toml's summarizer settings, its lengths scaled from articles to these sentences.
+SHIPPED_SUMMARY = GenerationSettings(
+    num_beams=4, no_repeat_ngram_size=3, length_penalty=2.0, min_length=10, max_length=60
+)
+# A translator's own defaults (length penalty 1, transformers' stopping heuristic), four beams, no repeats.
+SHIPPED_TRANSLATION = GenerationSettings(num_beams=4, no_repeat_ngram_size=3)
+
+
+@pytest.mark.parametrize(("which", "settings"), [("summary", SHIPPED_SUMMARY), ("uk", SHIPPED_TRANSLATION)])
+def test_beam_search_under_the_shipped_settings_picks_the_top_beam_transformers_picks(
+    tiny_models: TinyModels, which: str, settings: GenerationSettings
+) -> None:
+    if which == "summary":
+        spec = spec_for(tiny_models.summarizer, "summary", "en", compute_type="float32")
+    else:
+        spec = spec_for(tiny_models.translators[which], "translation", which, compute_type="float32")
+    reference = TransformersModel(spec, "cpu", offline=True).generate(VARIED, settings)
+    fast = CTranslate2Model(spec, "cpu", offline=True).generate(VARIED, settings)
+    assert len(VARIED) >= 20 and len(set(reference)) >= len(VARIED) - 2  # really different outputs
+    same = sum(a == b for a, b in zip(reference, fast, strict=True)) / len(VARIED)
+    assert same >= 0.9, list(zip(reference, fast, strict=True))
+
+
+class TranslatorSpy:
+    """Stands in for a ctranslate2.Translator: records each call's options and results."""
+
+    def __init__(self, translator: Any) -> None:
+        self.translator = translator
+        self.calls: list[tuple[dict[str, Any], list[Any]]] = []
+
+    def translate_batch(self, *args: Any, **kwargs: Any) -> list[Any]:
+        results: list[Any] = self.translator.translate_batch(*args, **kwargs)
+        self.calls.append((kwargs, results))
+        return results
+
+
+def spied(model: CTranslate2Model) -> TranslatorSpy:
+    spy = TranslatorSpy(model.translator)
+    model.translator = spy
+    return spy
+
+
+@pytest.mark.parametrize(
+    ("which", "settings"),
+    [
+        # No minimum length and no repeat ban: without renormalize_logits (as here), transformers
+        # leaves the probability of a banned token out of the beam's score; CTranslate2 never does.
+        ("summary", GenerationSettings(num_beams=4, length_penalty=2.0, min_length=0, max_length=60)),
+        ("uk", SHIPPED_TRANSLATION),
+    ],
+)
+def test_a_finished_beam_scores_as_in_transformers_forced_first_and_end_token_counted(
+    tiny_models: TinyModels, which: str, settings: GenerationSettings
+) -> None:
+    path = tiny_models.summarizer if which == "summary" else tiny_models.translators[which]
+    spec = spec_for(path, "summary" if which == "summary" else "translation", "en", compute_type="float32")
+    reference = TransformersModel(spec, "cpu", offline=True)
+    encoded = reference.tokenizer(VARIED, return_tensors="pt", padding=True)
+    out = reference.model.generate(**encoded, **settings.as_kwargs(), return_dict_in_generate=True, output_scores=True)
+    eos, pad = reference.tokenizer.eos_token_id, reference.tokenizer.pad_token_id
+
+    def content(ids: list[int]) -> list[int]:
+        while ids and ids[-1] in (eos, pad):
+            ids = ids[:-1]
+        return ids
+
+    model = CTranslate2Model(spec, "cpu", offline=True)
+    spy = spied(model)
+    model.generate(VARIED, settings)
+    (options, results), compared, cut = spy.calls[0], 0, 0
+    for sequence, score, result in zip(out.sequences.tolist(), out.sequences_scores.tolist(), results, strict=True):
+        generated = content(sequence[1:])  # after the decoder start token, which neither counts
+        hypotheses = [model.tokenizer.to_ids(tokens) for tokens in result.hypotheses]
+        for ids, fast_score in zip(hypotheses, result.scores, strict=True):
+            if content(ids) == generated:
+                as_transformers = ct2.transformers_score(ids, fast_score, options["length_penalty"], {eos}, True)
+                assert as_transformers == pytest.approx(score, abs=1e-4)
+                compared, cut = compared + 1, cut + (ids[-1] != eos)
+    assert compared >= 0.9 * len(VARIED)
+    if which == "summary":
+        assert cut  # among them a summary cut at max_length, where transformers forces the end token
+
+
+def test_a_beam_cut_at_the_limit_is_ranked_as_if_it_ended_there() -> None:
+    # CTranslate2's scores: log-probability / len ** 1. The second was cut at the limit (no end
+    # token, 2): transformers forces one there, so it scores -3.0 / 4 and comes first.
+    ended, cut = [5, 6, 2], [5, 7, 8]
+    assert ct2._best_as_transformers([ended, cut], [-0.9, -1.0], 1.0, {2}, cut_one_short=True) == cut
+    assert ct2._best_as_transformers([ended, cut], [-0.9, -1.0], 1.0, {2}, cut_one_short=False) == ended
+
+
+@pytest.mark.parametrize(
+    ("early_stopping", "length_penalty", "patience"),
+    [
+        (True, 2.0, 1.0),
+        (False, 1.0, ct2._HEURISTIC_PATIENCE),
+        ("never", 1.0, 58.0),  # more finished hypotheses than 58 steps can hold: to the limit
+        (False, 0.0, None),
+    ],
+)
+def test_transformers_early_stopping_sets_how_long_ctranslate2_searches(
+    tiny_models: TinyModels, early_stopping: bool | str, length_penalty: float, patience: float | None
+) -> None:
+    model = CTranslate2Model(spec_for(tiny_models.summarizer, "summary", "en"), "cpu", offline=True)
+    model.defaults.early_stopping = early_stopping
+    options = model.decoding_options(GenerationSettings(num_beams=4, max_length=60, length_penalty=length_penalty))
+    assert options.get("patience") == patience  # True: stop at as many finished as beams, exactly
+    assert options.get("num_hypotheses", 1) == (round(4 * patience) if patience else 1)
+
+
+def test_no_repeat_ngram_size_and_length_penalty_reach_ctranslate2(tiny_models: TinyModels) -> None:
+    model = CTranslate2Model(spec_for(tiny_models.translators["uk"], "translation", "uk"), "cpu", offline=True)
+    spy = spied(model)
+    model.generate(VARIED, GenerationSettings(num_beams=4))
+    model.generate(VARIED, GenerationSettings(num_beams=4, no_repeat_ngram_size=2, length_penalty=0.5))
+    (free, free_results), (options, results) = spy.calls
+
+    def repeats_a_pair(tokens: list[str]) -> bool:
+        pairs = list(itertools.pairwise(tokens))
+        return len(set(pairs)) < len(pairs)
+
+    assert (free["no_repeat_ngram_size"], free["length_penalty"]) == (0, 1.0)
+    assert (options["no_repeat_ngram_size"], options["length_penalty"]) == (2, 0.5)
+    assert any(repeats_a_pair(r.hypotheses[0]) for r in free_results)  # these copies do repeat pairs
+    assert not any(repeats_a_pair(tokens) for r in results for tokens in r.hypotheses)
+
+
+def test_a_local_model_changed_in_place_is_converted_again(
+    tiny_models: TinyModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local = tmp_path / "en-uk"
+    shutil.copytree(tiny_models.translators["uk"], local)
+    spec = spec_for(local, "translation", "uk")
+    run = subprocess.run
+    conversions: list[list[str]] = []
+
+    def counting(command: list[str], *args: Any, **kwargs: Any) -> Any:
+        conversions.append(command)
+        return run(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    folders = [ensure_converted(spec, "int8", offline=True)]
+    assert ensure_converted(spec, "int8", offline=True) == folders[0] and len(conversions) == 1
+    changed = local / "generation_config.json"
+    stat = changed.stat()
+    os.utime(changed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # touched: same size
+    folders.append(ensure_converted(spec, "int8", offline=True))
+    text = changed.read_text()
+    changed.write_text(text + "\n")
+    os.utime(changed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # edited: same time
+    folders.append(ensure_converted(spec, "int8", offline=True))
+    assert len(set(folders)) == 3 and all(is_complete(folder) for folder in folders)
+    assert len(conversions) == 3
+    assert all(str(folder) in command for folder, command in zip(folders, conversions, strict=True))
 
 
 def test_int8_runs_by_default_on_the_cpu(tiny_models: TinyModels) -> None:

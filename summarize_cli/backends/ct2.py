@@ -295,7 +295,20 @@ class CTranslate2Model(TokenizedModel):
         return sequences
 
     def decoding_options(self, settings: GenerationSettings) -> dict[str, Any]:
-        """Hugging Face generation settings translated to CTranslate2's, with the model's defaults."""
+        """Hugging Face generation settings translated to CTranslate2's, with the model's defaults.
+
+        Beam search then keeps the same beams and finishes the same hypotheses as transformers'
+        does; ``generate`` picks among them as transformers would. transformers' default stopping
+        rule is approximated (see ``_patience``), and two settings are defined differently, which no
+        option maps (top beams alike for 24 varied sentences on the test models, float32):
+
+        - a token banned by ``no_repeat_ngram_size``, ``min_length`` or a suppressed sequence:
+          CTranslate2 renormalizes the other tokens' probabilities, transformers only with
+          ``renormalize_logits`` (OPUS-MT sets it, distilbart-cnn does not). Under the shipped
+          summarizer settings: 24 of 24 alike on the test summarizer, 21 of 24 on a less trained one.
+        - ``repetition_penalty``: transformers' beam search scales log-probabilities, CTranslate2
+          scales logits before the softmax. At 1.2: 10 of 24 alike (summarizer), 8 of 24 (translator).
+        """
         d = self.defaults
 
         def pick(name: str) -> Any:
@@ -307,8 +320,9 @@ class CTranslate2Model(TokenizedModel):
         limit = settings.max_new_tokens if settings.max_new_tokens is not None else (pick("max_length") or 20) - 1
         # With a forced end token, Hugging Face keeps the last place for it.
         longest = max(1, limit - 1 if forced_eos else limit)
+        beams = pick("num_beams") or 1
         options: dict[str, Any] = {
-            "beam_size": pick("num_beams") or 1,
+            "beam_size": beams,
             "max_decoding_length": longest,
             # A minimum above the maximum simply ends at the maximum, as in transformers.
             "min_decoding_length": min(longest, max(0, (pick("min_length") or 0) - 1)),
@@ -316,7 +330,15 @@ class CTranslate2Model(TokenizedModel):
             "repetition_penalty": pick("repetition_penalty") or 1.0,
             "no_repeat_ngram_size": pick("no_repeat_ngram_size") or 0,
             "max_input_length": 0,
+            # The end token tells ``generate`` which hypotheses ended and which were cut at the limit.
+            "return_end_token": True,
         }
+        if beams > 1 and options["length_penalty"] != 0:
+            # Without a length penalty both keep the best score and stop as soon as no beam can beat it.
+            options["patience"] = _patience(getattr(d, "early_stopping", False), longest)
+            # Every finished hypothesis comes back with its score, for ``generate`` to rank.
+            options["num_hypotheses"] = round(beams * options["patience"])
+            options["return_scores"] = True
         if self._suppress:
             options["suppress_sequences"] = self._suppress
         return options
@@ -339,11 +361,74 @@ class CTranslate2Model(TokenizedModel):
             results = self.translator.translate_batch(source, target_prefix, max_batch_size=len(source), **options)
         except (RuntimeError, ValueError) as exc:
             raise GenerationError(f"{self.name}: generation failed: {exc}") from exc
+        end_ids = _ids(getattr(self.defaults, "eos_token_id", None))
+        cut_one_short = getattr(self.defaults, "forced_eos_token_id", None) is not None
         outputs = []
         for result in results:
-            ids = self.tokenizer.to_ids(result.hypotheses[0])
-            outputs.append(tidy_output(self.tokenizer.decode(ids)))
+            ids = [self.tokenizer.to_ids(tokens) for tokens in result.hypotheses]
+            best = _best_as_transformers(ids, result.scores, options["length_penalty"], end_ids, cut_one_short)
+            while best and best[-1] in end_ids:
+                best = best[:-1]
+            outputs.append(tidy_output(self.tokenizer.decode(best)))
         return outputs
+
+
+def _ids(value: int | list[int] | None) -> set[int]:
+    """A token id setting of a generation config (one id, a list or none) as a set."""
+    if value is None:
+        return set()
+    return {value} if isinstance(value, int) else set(value)
+
+
+# For transformers' default stopping rule: on the test translators (uk, ru) under four beams and
+# no_repeat_ngram_size 3, patience 1 gave the same top beam for 14 of 24 sentences, 2 for 21-22,
+# 3 for 24 of 24, at about a third more decoding steps than patience 1.
+_HEURISTIC_PATIENCE = 3.0
+
+
+def _patience(early_stopping: bool | str, longest: int) -> float:
+    """CTranslate2's patience (it stops after beam size x patience finished hypotheses) for
+    transformers' ``early_stopping``.
+
+    ``True`` stops once as many hypotheses finished as there are beams: patience 1, exactly.
+    ``"never"`` searches until no beam can do better, which with a positive length penalty means
+    until the length limit: a patience no search reaches. ``False`` (the default, and OPUS-MT's)
+    stops once the best running beam, scored at its current length, falls below the worst of the
+    best finished ones; CTranslate2 has no such rule, and searching a little longer comes closest.
+    """
+    if early_stopping is True:
+        return 1.0
+    if early_stopping == "never":
+        return float(longest)
+    return _HEURISTIC_PATIENCE
+
+
+def transformers_score(
+    tokens: Sequence[int], score: float, penalty: float, end_ids: set[int], cut_one_short: bool
+) -> float:
+    """A finished CTranslate2 hypothesis' score as transformers' beam search gives it.
+
+    Both divide the log-probability by ``length ** penalty``, counting a forced first token and
+    the end token. A hypothesis cut at the length limit has no end token here, while transformers
+    forces one into the last place (``cut_one_short``), adding nothing to the log-probability but
+    one to the length.
+    """
+    if cut_one_short and tokens and tokens[-1] not in end_ids:
+        return float(score * len(tokens) ** penalty / (len(tokens) + 1) ** penalty)
+    return score
+
+
+def _best_as_transformers(
+    hypotheses: list[list[int]], scores: list[float], penalty: float, end_ids: set[int], cut_one_short: bool
+) -> list[int]:
+    """The hypothesis transformers would return among CTranslate2's finished ones."""
+    if not scores or not end_ids:
+        return hypotheses[0]
+
+    def as_transformers(index: int) -> float:
+        return transformers_score(hypotheses[index], scores[index], penalty, end_ids, cut_one_short)
+
+    return hypotheses[max(range(len(hypotheses)), key=as_transformers)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
