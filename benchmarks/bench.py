@@ -302,24 +302,32 @@ def timed_run(command: Sequence[str], env: dict[str, str]) -> tuple[float, float
 
 
 def import_times(command: Sequence[str], env: dict[str, str]) -> dict[str, Any]:
-    """``python -X importtime`` of ``command``: total seconds, and the top-level packages that cost most."""
+    """``python -X importtime`` of ``command``: total seconds, and the packages that cost most.
+
+    The total adds up each module's own time. While two threads import at once (the run loads
+    its first model in the background) Python nests one thread's imports under the other's,
+    and a module's own time can come out negative: those entries are left out.
+    """
     out = subprocess.run([sys.executable, "-X", "importtime", *command], capture_output=True, text=True, env=env)
-    total_us, top, names = 0, dict[str, int](), set[str]()
+    by_package: dict[str, int] = {}
+    skipped = 0
     for line in out.stderr.splitlines():
         if not line.startswith("import time:") or line.count("|") != 2 or "self [us]" in line:
             continue
-        self_us, cumulative_us, raw = line.removeprefix("import time:").split("|")
-        name = raw.strip()
-        names.add(name.split(".")[0])
-        total_us += int(self_us)
-        if len(raw) - len(raw.lstrip()) == 1:  # nested imports are indented further
-            top[name] = max(top.get(name, 0), int(cumulative_us))
-    heaviest = sorted(top.items(), key=lambda item: -item[1])[:6]
+        self_us, _, name = line.removeprefix("import time:").split("|")
+        if int(self_us) < 0:
+            skipped += 1
+            continue
+        package = name.strip().split(".")[0]
+        by_package[package] = by_package.get(package, 0) + int(self_us)
+    heaviest = sorted(by_package.items(), key=lambda item: -item[1])[:6]
     return {
-        "total_s": total_us / 1e6,
+        "exit_code": out.returncode,
+        "total_s": sum(by_package.values()) / 1e6,
         "heaviest_s": {name: us / 1e6 for name, us in heaviest},
-        "torch": "torch" in names,
-        "transformers": "transformers" in names,
+        "negative_entries_left_out": skipped,
+        "torch": "torch" in by_package,
+        "transformers": "transformers" in by_package,
     }
 
 
