@@ -227,6 +227,8 @@ def test_a_first_download_is_announced_on_a_terminal_only(monkeypatch: pytest.Mo
 
     logger = logging.getLogger("summarize_cli")
     handler = Collect()
+    # Only this handler: one an earlier command left would write to the stand-in terminal below.
+    monkeypatch.setattr(logger, "handlers", [])
     logger.addHandler(handler)
     monkeypatch.setattr(logger, "level", logging.INFO)
 

@@ -42,7 +42,10 @@ def s3_server() -> Iterator[str]:
         env.setenv("AWS_ACCESS_KEY_ID", "testing")
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        filesystem("s3").mkdir(BUCKET)
+        # moto keeps one store per process: a module that ran before may have made the bucket already.
+        store = filesystem("s3")
+        if not store.exists(BUCKET):
+            store.mkdir(BUCKET)
         yield f"s3://{BUCKET}"
     server.stop()
 
