@@ -462,3 +462,41 @@ def test_an_input_that_breaks_the_reader_fails_alone(tmp_path: Path, monkeypatch
     summary = BatchRunner(pipeline()).run(refs)
     assert [r.error for r in summary.results] == [None, "story1.txt: could not be read: odd bytes", None]
     assert (summary.done, summary.failed, summary.unreadable) == (2, 1, 1)
+
+
+def test_by_default_eight_articles_go_through_together(tmp_path: Path) -> None:
+    reporter = Recorder()
+    BatchRunner(pipeline(), reporter=reporter).run(articles(tmp_path, *(f"Story {i}." for i in range(9))))
+    assert [len(group) for group in reporter.groups] == [8, 1]
+
+
+def test_results_with_warnings_are_counted(tmp_path: Path) -> None:
+    looping = FakeModel(max_input_tokens=200, transform=lambda text: "the talks the talks the talks the talks")
+    summary = BatchRunner(pipeline(looping)).run(articles(tmp_path, "One story.", "Another story."))
+    assert all(r.warnings for r in summary.results)
+    assert (summary.done, summary.warned) == (2, 2)
+
+
+def test_a_fresh_summary_counts_nothing() -> None:
+    summary = RunSummary()
+    assert (summary.total, summary.done, summary.failed, summary.warned, summary.elapsed) == (0, 0, 0, 0, 0.0)
+
+
+def test_the_json_record_is_indented_for_people_to_read(tmp_path: Path) -> None:
+    paths = OutputPaths(tmp_path / "story")
+    write_result(paths, Result(source="s", summary="Sum."))
+    lines = local(paths.json).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "{" and lines[1].startswith('  "') and lines[-1] == "}"
+
+
+def test_a_folder_run_holds_the_folder_s_lock_while_it_works(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    held: list[str] = []
+
+    class Watching(Recorder):
+        def start(self, total: int) -> None:
+            held.append((out / batch.LOCK_NAME).read_text(encoding="ascii"))
+
+    BatchRunner(pipeline(), layout_for=layout_in(out), reporter=Watching()).run(articles(tmp_path / "in", "A story."))
+    assert held == [f"{os.getpid()}\n"]
+    assert not (out / batch.LOCK_NAME).exists()

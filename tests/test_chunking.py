@@ -58,6 +58,12 @@ def test_chunks_are_recounted_when_counts_do_not_add_up() -> None:
     assert [s for chunk in chunks for s in chunk] == sentences
 
 
+def test_two_sentences_that_only_seem_to_fit_together_are_split_apart() -> None:
+    # Alone each costs 4 (2 specials, 2 words): 2 + 2 + 2 = 6 fits; joined the fourth word costs one more.
+    assert joining_count(["ab cd ef gh"]) == [7]
+    assert chunk_sentences(["ab cd", "ef gh"], joining_count, 6) == [["ab cd"], ["ef gh"]]
+
+
 def test_a_two_megabyte_word_is_split_in_linear_time() -> None:
     def count(texts: Sequence[str]) -> list[int]:
         # A pass over every character, as a real tokenizer makes: the cost grows with the text.

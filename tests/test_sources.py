@@ -231,3 +231,11 @@ def test_a_pattern_expands_recursively_to_article_files_below_its_fixed_part(
     assert nothing.problem == "matches no article files"
     with pytest.raises(InputError, match="matches no article files"):
         read_article(nothing)
+
+
+def test_an_object_in_a_store_is_read_as_an_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarize_cli import storage
+
+    monkeypatch.setattr(storage, "read_object", lambda path, max_bytes: (18, b"A stored article.\n"))
+    ref = InputRef("s3://news/a.txt", remote=storage.ObjectPath.parse("s3://news/a.txt"))
+    assert read_article(ref).text == "A stored article.\n"
