@@ -10,7 +10,6 @@ limit, so that a run imports neither torch nor transformers.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -73,16 +72,9 @@ def cuda_usable() -> bool:
 
 
 def _revision_of(spec: ModelSpec) -> str:
-    if spec.is_local:
-        folder = Path(spec.model)
-        stamp = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()) if p.is_file()]
-        return "local-" + hashlib.sha256("\n".join([str(folder.resolve()), *stamp]).encode()).hexdigest()[:16]
-    from ..modelstore import cached_snapshot
+    from ..modelstore import model_identity
 
-    snapshot = cached_snapshot(spec)
-    if snapshot is not None:
-        return snapshot.name  # the commit the cache resolved the revision to
-    return spec.revision or "main"
+    return model_identity(spec)[0]
 
 
 def converted_path(spec: ModelSpec, quantization: str) -> Path:
