@@ -351,3 +351,108 @@ def is_network_error(exc: BaseException) -> bool:
         or (isinstance(e, OSError) and e.errno == errno.ENOSPC)
         for e in _chain(exc)
     )
+
+
+def partial_path(cache_dir: Path, repo: str, etag: str) -> Path:
+    """Where the bytes of a download of ``etag`` that did not finish are kept, in the model's blob folder."""
+    from huggingface_hub.file_download import repo_folder_name
+
+    return cache_dir / repo_folder_name(repo_id=repo, repo_type="model") / "blobs" / f"{etag}.incomplete"
+
+
+def fetch_file(
+    repo: str, filename: str, revision: str | None, cache_dir: Path | None = None, endpoint: str | None = None
+) -> Path:
+    """Download one file of a Hub model into the cache, resuming where an earlier try stopped.
+
+    huggingface_hub (2.x) downloads into a temporary file unique to the process and deletes it
+    when interrupted, so after Ctrl-C a large weights file used to start again from its first
+    byte. Here the bytes go to ``blobs/<etag>.incomplete``, which stays when the download is
+    stopped; the next try asks for the rest with an HTTP Range request. A resumed file is
+    checked against its hash (sha256 for weights, git's blob hash for small files) before it
+    enters the cache, and started again from the beginning if it does not match. Downloads are
+    plain HTTP, so every Hub file, Xet-stored or not, can be resumed. huggingface_hub then
+    links the finished blob into its snapshot folder and records the revision's commit, as it
+    does for its own downloads. Returns the file's path in the snapshot.
+    """
+    from filelock import FileLock
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub.file_download import http_get, repo_folder_name
+    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # exported lazily
+
+    cache = Path(cache_dir or constants.HF_HUB_CACHE)
+    meta = get_hf_file_metadata(hf_hub_url(repo, filename, revision=revision, endpoint=endpoint))
+    if meta.etag is None or meta.location is None:
+        raise ValueError(f"the Hub sent no identity (ETag) for {filename}")
+    partial = partial_path(cache, repo, meta.etag)
+    blob = partial.with_name(meta.etag)
+    # The same lock huggingface_hub takes for this blob: one download of it at a time.
+    lock = cache / ".locks" / repo_folder_name(repo_id=repo, repo_type="model") / f"{meta.etag}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock)):
+        for attempt in range(2):
+            if blob.exists():
+                break
+            have = partial.stat().st_size if partial.exists() else 0
+            if meta.size is not None and have > meta.size:
+                partial.unlink()
+                have = 0
+            _check_space(partial.parent, (meta.size or 0) - have)
+            if have:
+                log.info(
+                    "resuming %s of %s: %s of %s already downloaded",
+                    filename,
+                    repo,
+                    _size(have),
+                    _size(meta.size) if meta.size is not None else "an unknown size",
+                )
+            with partial.open("ab") as out:
+                http_get(
+                    meta.location,
+                    out,
+                    resume_size=have,
+                    headers=build_hf_headers(),
+                    expected_size=meta.size,
+                    displayed_filename=filename,
+                )
+            if not have or _matches(partial, meta.etag):
+                os.replace(partial, blob)
+                break
+            partial.unlink()  # the joined pieces are not the file: fetch it whole
+            if attempt:
+                raise ValueError(f"{filename} did not match its hash after downloading it again")
+            log.info("the resumed download of %s did not match its hash; downloading it again", filename)
+    return Path(hf_hub_download(repo, filename, revision=revision, cache_dir=cache_dir, endpoint=endpoint))
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB"
+
+
+def _check_space(folder: Path, needed: int) -> None:
+    import shutil
+
+    if needed > 0 and shutil.disk_usage(folder).free < needed:
+        raise OSError(errno.ENOSPC, "not enough free space for the download", str(folder))
+
+
+def _matches(path: Path, etag: str) -> bool:
+    """Whether the file's content is what ``etag`` names: a sha256 (LFS files) or a git blob hash.
+
+    An ETag of another form cannot be checked; the size was, by the download itself.
+    """
+    import hashlib
+    import re
+
+    if re.fullmatch(r"[0-9a-f]{64}", etag):
+        digest = hashlib.sha256()
+    elif re.fullmatch(r"[0-9a-f]{40}", etag):
+        digest = hashlib.sha1(usedforsecurity=False)
+        digest.update(f"blob {path.stat().st_size}\0".encode())
+    else:
+        return True
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest() == etag

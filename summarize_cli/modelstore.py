@@ -125,15 +125,24 @@ def plan(spec: ModelSpec) -> Download:
     except hub.ERRORS as exc:
         raise hub.download_error(spec, exc) from exc
     sizes = {s.rfilename: s.size for s in info.siblings or []}
+    hashes = {s.rfilename: s.lfs.sha256 for s in info.siblings or [] if s.lfs is not None}
     weights = ["*.safetensors"] if any(f.endswith(".safetensors") for f in sizes) else ["pytorch_model*.bin"]
     files = [f for f in sizes if any(fnmatch.fnmatch(f, p) for p in [*SUPPORT_PATTERNS, *weights])]
     missing = [f for f in files if not isinstance(try_to_load_from_cache(spec.model, f, revision=info.sha), str)]
+    cache = Path(constants.HF_HUB_CACHE)
 
-    def total(names: list[str]) -> int | None:
+    def started(name: str) -> int:
+        """Bytes of ``name`` an interrupted download left, which the next one does not fetch again."""
+        if name not in hashes:
+            return 0
+        partial = hub.partial_path(cache, spec.model, hashes[name])
+        return partial.stat().st_size if partial.is_file() else 0
+
+    def total(names: list[str], less: Callable[[str], int] = lambda name: 0) -> int | None:
         known = [sizes[f] for f in names]
-        return None if None in known else sum(s or 0 for s in known)
+        return None if None in known else sum(max((sizes[f] or 0) - less(f), 0) for f in names)
 
-    return Download(spec, files, total(files), total(missing), str(constants.HF_HUB_CACHE))
+    return Download(spec, files, total(files), total(missing, started), str(cache))
 
 
 def note_first_download(download: Download) -> None:
@@ -154,13 +163,12 @@ def pull(spec: ModelSpec, announce: Callable[[Download], None] = note_first_down
 
     ``announce`` hears what will be fetched first. Files come one after another in this thread,
     so that Ctrl-C stops at once (download threads would hold the exit until their file is
-    done); complete files are kept, and huggingface_hub drops the one it was fetching. Any
-    failure is a ModelUnavailableError that names the model, says why in words and what to do.
+    done); complete files are kept, and so are the bytes of the one being fetched: the next
+    pull resumes it (:func:`hub.fetch_file`). Any failure is a ModelUnavailableError that names
+    the model, says why in words and what to do.
     """
     if spec.is_local:
         return Path(spec.model)
-    from huggingface_hub import hf_hub_download
-
     from . import hub
 
     download = plan(spec)
@@ -168,7 +176,7 @@ def pull(spec: ModelSpec, announce: Callable[[Download], None] = note_first_down
         raise ModelUnavailableError(f"{spec.model} on the Hub has no configuration, tokenizer or weights to fetch")
     announce(download)
     try:
-        paths = [(name, Path(hf_hub_download(spec.model, name, revision=spec.revision))) for name in download.files]
+        paths = [(name, hub.fetch_file(spec.model, name, spec.revision)) for name in download.files]
     except hub.ERRORS as exc:
         raise hub.download_error(spec, exc) from exc
     name, path = paths[0]

@@ -2,8 +2,10 @@
 
 It answers the calls huggingface_hub makes to list and download a repository (model info,
 file tree, HEAD and GET on ``resolve`` URLs, ranges of a file) and counts the file downloads,
-so tests can show that a second pull fetches nothing. It can stall in the middle of a file,
-as a connection that drops does.
+so tests can show that a second pull fetches nothing. Weights are served as the Hub serves
+LFS files (their sha256 as ETag and in the file list), other files with git's blob hash as
+ETag. It can stall in the middle of a file, as a connection that drops does, and it can
+ignore ranges, as some proxies do.
 
 Beside it, endpoints that fail the way a network does: a closed port, a server that accepts
 and never answers, a server that answers one HTTP status to everything.
@@ -34,10 +36,29 @@ class FakeHub:
     # File name -> bytes sent before the answer stalls (until ``release`` is set).
     stall_after: dict[str, int] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
+    honour_ranges: bool = True
 
     def commit(self, repo: str) -> str:
         files = sorted(p.name for p in self.repos[repo].iterdir() if p.is_file())
         return hashlib.sha1(f"{repo}:{files}".encode()).hexdigest()
+
+
+def _is_lfs(path: Path) -> bool:
+    return path.suffix in (".safetensors", ".bin")
+
+
+def etag(path: Path) -> str:
+    """The ETag the Hub gives a file: the sha256 of an LFS file, git's blob hash of any other."""
+    data = path.read_bytes()
+    if _is_lfs(path):
+        return hashlib.sha256(data).hexdigest()
+    return hashlib.sha1(f"blob {len(data)}\0".encode() + data).hexdigest()
+
+
+def _lfs(path: Path) -> dict[str, object]:
+    if not _is_lfs(path):
+        return {}
+    return {"lfs": {"size": path.stat().st_size, "sha256": etag(path), "pointerSize": 134}}
 
 
 def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
@@ -69,7 +90,7 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     f"/api/models/{repo}/revision/main",
                     f"/api/models/{repo}/revision/{commit}",
                 ):
-                    siblings = [{"rfilename": p.name, "size": p.stat().st_size} for p in files]
+                    siblings = [{"rfilename": p.name, "size": p.stat().st_size, **_lfs(p)} for p in files]
                     return self._json({"id": repo, "modelId": repo, "sha": commit, "siblings": siblings})
                 if path.startswith(f"/api/models/{repo}/tree/"):
                     return self._json(
@@ -92,10 +113,10 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     if path.startswith(prefix) and (folder / path[len(prefix) :]).is_file():
                         name = path[len(prefix) :]
                         data = (folder / name).read_bytes()
-                        start = self._range_start() if send_body else 0
+                        start = self._range_start() if send_body and hub.honour_ranges else 0
                         self.send_response(206 if start else 200)
                         self.send_header("X-Repo-Commit", commit)
-                        self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+                        self.send_header("ETag", f'"{etag(folder / name)}"')
                         self.send_header("Content-Length", str(len(data) - start))
                         if start:
                             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")

@@ -273,37 +273,116 @@ def _popen(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[by
         proc.communicate()
 
 
-def test_an_interrupted_pull_stops_at_once_and_the_next_pull_fetches_the_rest(hub_config: Path, tmp_path: Path) -> None:
-    # huggingface_hub 2.4 deletes a partly downloaded file when interrupted: what was complete is kept.
+MB = 1024 * 1024
+
+
+def _repo(tmp_path: Path, size: int = 3 * MB) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
-    (repo / "config.json").write_text("{}")
+    (repo / "config.json").write_text('{"model_type": "bart"}')
+    (repo / "model.safetensors").write_bytes(os.urandom(size))
+    return repo
+
+
+def _blobs(cache: Path) -> Path:
+    return cache / f"models--{SUMMARIZER.replace('/', '--')}" / "blobs"
+
+
+def test_an_interrupted_pull_stops_at_once_and_the_next_pull_resumes_the_file(hub_config: Path, tmp_path: Path) -> None:
+    # huggingface_hub writes what arrives 10 MB at a time: a stop keeps every whole 10 MB.
+    repo = _repo(tmp_path, 12 * MB)
     weights = repo / "model.safetensors"
-    weights.write_bytes(os.urandom(3 * 1024 * 1024))
     hub_config.write_text(
         hub_config.read_text().replace(f'"{SUMMARIZER}"\n', f'"{SUMMARIZER}"\nbackend = "transformers"\n')
     )
     weights_url = f"{SUMMARIZER}/model.safetensors"
+    partial = _blobs(tmp_path / "hf-home" / "hub") / f"{hashlib.sha256(weights.read_bytes()).hexdigest()}.incomplete"
 
     with serve({SUMMARIZER: repo}) as fake:
-        fake.stall_after = {"model.safetensors": 1024 * 1024}
+        fake.stall_after = {"model.safetensors": 11 * MB}
         env = online(tmp_path, fake.url)
         with _popen(["-c", str(hub_config), "models", "pull", "summary"], env) as first:
-            assert wait_for(lambda: weights_url in fake.downloads, timeout=60)
+            assert wait_for(lambda: partial.is_file() and partial.stat().st_size == 10 * MB, timeout=60)
             started = time.monotonic()
             first.send_signal(signal.SIGINT)
             _, err = first.communicate(timeout=30)
             assert time.monotonic() - started < 5  # not held until the stalled file ends
         assert first.returncode == ExitStatus.INTERRUPTED, err.decode()
-        assert b"Traceback" not in err and b"files already fetched are kept" in err
+        assert b"Traceback" not in err and b"`summarize-cli models pull` resumes" in err
+        assert partial.stat().st_size == 10 * MB  # the bytes that came are kept
 
         fake.release.set()
         fake.stall_after.clear()
         fake.downloads.clear()
+        fake.ranges.clear()
         second = run_cli(["-c", str(hub_config), "models", "pull", "summary"], env=env, timeout=120)
     assert second.returncode == 0, second.stderr.decode()
     assert fake.downloads == [weights_url]  # config.json came the first time and is kept
-    blobs = tmp_path / "hf-home" / "hub" / f"models--{SUMMARIZER.replace('/', '--')}" / "blobs"
-    [blob] = [p for p in blobs.iterdir() if p.stat().st_size == weights.stat().st_size]
-    assert hashlib.sha256(blob.read_bytes()).digest() == hashlib.sha256(weights.read_bytes()).digest()
-    assert f"summary model {SUMMARIZER}: 3.0 MB to fetch (of 3.0 MB)".encode() in second.stderr
+    assert fake.ranges == [f"bytes={10 * MB}-"]  # only the rest of the weights
+    assert f"summary model {SUMMARIZER}: 2.0 MB to fetch (of 12.0 MB)".encode() in second.stderr
+    assert not partial.exists()
+    blob = partial.with_suffix("")
+    assert blob.read_bytes() == weights.read_bytes()
+    snapshot = tmp_path / "hf-home" / "hub" / f"models--{SUMMARIZER.replace('/', '--')}" / "snapshots"
+    [linked] = snapshot.glob("*/model.safetensors")
+    assert linked.resolve() == blob.resolve()
+
+
+@pytest.fixture
+def online_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """huggingface_hub in this process allowed to ask the stand-in Hub (the test command runs offline)."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    hub.forget_failures()
+
+
+@pytest.mark.parametrize(
+    ("name", "left", "honour_ranges", "ranges"),
+    [
+        # The right first megabyte, and a server that honours ranges: only the rest is asked for.
+        ("model.safetensors", "right", True, [f"bytes={MB}-"]),
+        # A server (or proxy) that ignores the range sends the whole file; it is written from the start.
+        ("model.safetensors", "right", False, [f"bytes={MB}-"]),
+        # Bytes that are not the file's: the hash check throws them away and the file comes whole.
+        ("model.safetensors", "wrong", True, [f"bytes={MB}-", ""]),
+        # The same for a small file, checked against git's blob hash.
+        ("config.json", "right", True, ["bytes=4-"]),
+        ("config.json", "wrong", True, ["bytes=4-", ""]),
+        # More bytes than the file has: they cannot be its start.
+        ("model.safetensors", "too long", True, [""]),
+    ],
+)
+def test_a_partial_download_is_resumed_only_into_the_right_file(
+    tmp_path: Path, online_in_process: None, name: str, left: str, honour_ranges: bool, ranges: list[str]
+) -> None:
+    from fake_hub import etag
+
+    repo = _repo(tmp_path)
+    data = (repo / name).read_bytes()
+    cache = tmp_path / "cache"
+    partial = _blobs(cache) / f"{etag(repo / name)}.incomplete"
+    partial.parent.mkdir(parents=True)
+    head = MB if name == "model.safetensors" else 4
+    partial.write_bytes({"right": data[:head], "wrong": os.urandom(head), "too long": data + b"more"}[left])
+    with serve({SUMMARIZER: repo}) as fake:
+        fake.honour_ranges = honour_ranges
+        path = hub.fetch_file(SUMMARIZER, name, None, cache_dir=cache, endpoint=fake.url)
+    assert fake.ranges == ranges
+    assert path.read_bytes() == data
+    assert path.parent.parent.name == "snapshots" and path.resolve() == partial.with_suffix("").resolve()
+    assert not partial.exists()
+
+
+def test_a_download_that_needs_more_room_than_the_disk_has_says_so(
+    tmp_path: Path, online_in_process: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    repo = _repo(tmp_path)
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=MB))
+    with serve({SUMMARIZER: repo}) as fake, pytest.raises(OSError) as caught:
+        hub.fetch_file(SUMMARIZER, "model.safetensors", None, cache_dir=tmp_path / "cache", endpoint=fake.url)
+    assert caught.value.errno == errno.ENOSPC and fake.downloads == []
+    assert hub.describe_cause(caught.value).startswith("the disk is full")

@@ -97,7 +97,7 @@ def models_pull(
     """Download the configured models (all by default) so that --offline runs work.
 
     Models that run with CTranslate2 on DEVICE are converted too. Files already in the
-    cache are not downloaded again: after an interruption, a new pull fetches the rest.
+    cache are not downloaded again: after an interruption, a new pull resumes where it stopped.
     With --offline nothing is downloaded: the cached models are checked and converted.
     """
     from ..backends.device import resolve_device
@@ -139,7 +139,8 @@ def models_pull(
         fail(str(exc), exit_for(exc))
     except KeyboardInterrupt:
         click.echo(
-            "summarize-cli: interrupted; files already fetched are kept, `models pull` again fetches the rest", err=True
+            "summarize-cli: interrupted; what was downloaded is kept, and `summarize-cli models pull` resumes from there",
+            err=True,
         )
         sys.exit(int(ExitStatus.INTERRUPTED))
 
