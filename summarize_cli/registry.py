@@ -35,7 +35,28 @@ def choose_backend(spec: ModelSpec, device: str) -> str:
     """``auto`` means CTranslate2 where it can run, transformers elsewhere."""
     if spec.backend != "auto":
         return spec.backend
-    return "ctranslate2" if ctranslate2_usable(device) else "transformers"
+    if ctranslate2_usable(device):
+        return "ctranslate2"
+    if device == "cuda" and importlib.util.find_spec("ctranslate2") is not None:
+        _note_gpu_fallback()
+    return "transformers"
+
+
+_gpu_fallback_noted = threading.Event()
+
+
+def _note_gpu_fallback() -> None:
+    """Say once per process why a GPU run uses transformers, and how to get the faster path."""
+    if _gpu_fallback_noted.is_set():
+        return
+    _gpu_fallback_noted.set()
+    from .backends.ct2 import cuda_problem
+
+    log.warning(
+        "%s; running the models with transformers in float16 instead "
+        "(`pip install 'summarize-cli[gpu]'` brings CTranslate2's faster GPU path)",
+        cuda_problem(),
+    )
 
 
 def default_loader(spec: ModelSpec, device: str, offline: bool) -> Seq2SeqModel:

@@ -174,6 +174,57 @@ def test_without_a_gpu_driver_auto_is_the_cpu_and_cuda_is_refused(monkeypatch: p
         device.resolve_device("cuda")
 
 
+PRELOAD = """
+import json, sys
+from summarize_cli.backends.ct2 import preload_cuda_libraries
+loaded = preload_cuda_libraries()
+maps = open("/proc/self/maps").read()
+print(json.dumps({"loaded": loaded, "mapped": [path in maps for path in loaded]}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the cuBLAS wheel is for Linux")
+def test_cublas_from_the_gpu_extra_is_loaded_from_its_wheel_before_ctranslate2(tmp_path: Path) -> None:
+    import _ctypes
+
+    # The nvidia-cublas-cu12 layout: a namespace package with the libraries in nvidia/cublas/lib.
+    # Any real shared object stands in for cuBLAS here (the wheel is 850 MB).
+    lib = tmp_path / "site" / "nvidia" / "cublas" / "lib"
+    lib.mkdir(parents=True)
+    for name in ("libcublasLt.so.12", "libcublas.so.12"):
+        shutil.copy(_ctypes.__file__, lib / name)
+
+    def preload(pythonpath: str) -> dict[str, Any]:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([pythonpath, str(ROOT)])}
+        done = subprocess.run([sys.executable, "-c", PRELOAD], env=env, capture_output=True, text=True, check=True)
+        result: dict[str, Any] = json.loads(done.stdout)
+        return result
+
+    found = preload(str(tmp_path / "site"))
+    assert found["loaded"] == [str(lib / "libcublasLt.so.12"), str(lib / "libcublas.so.12")]  # Lt first
+    assert found["mapped"] == [True, True]
+    assert preload(str(tmp_path / "empty")) == {"loaded": [], "mapped": []}
+
+
+def test_a_gpu_run_without_cublas_uses_transformers_and_says_so_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from summarize_cli import registry
+    from summarize_cli.backends import ct2
+
+    monkeypatch.setattr(registry, "_gpu_fallback_noted", threading.Event())
+    monkeypatch.setattr(ct2, "cuda_problem", lambda: "CTranslate2 needs CUDA 12's cuBLAS (libcublas.so.12)")
+    spec = ModelSpec(model="Helsinki-NLP/opus-mt-en-uk", role="translation", language="uk")
+    with caplog.at_level("WARNING", logger="summarize_cli"):
+        assert registry.choose_backend(spec, "cpu") == "ctranslate2"
+        assert [registry.choose_backend(spec, "cuda") for _ in range(3)] == ["transformers"] * 3
+    [note] = [r.getMessage() for r in caplog.records]
+    assert "libcublas.so.12" in note and "summarize-cli[gpu]" in note and "float16" in note
+
+    monkeypatch.setattr(ct2, "cuda_problem", lambda: None)
+    assert registry.choose_backend(spec, "cuda") == "ctranslate2"
+
+
 def _local_spec(tmp_path: Path, role: str = "summary") -> ModelSpec:
     folder = tmp_path / role
     folder.mkdir(exist_ok=True)

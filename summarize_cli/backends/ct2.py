@@ -56,19 +56,56 @@ def default_compute_type(device: str) -> str:
     return "float16" if device == "cuda" else "int8"
 
 
-def cuda_usable() -> bool:
-    """Whether the CTranslate2 wheel can run on a GPU here (it needs CUDA 12's cuBLAS)."""
+# CUDA 12's cuBLAS, which CTranslate2's CUDA build opens by these names; Lt first, cuBLAS needs it.
+CUDA_LIBRARIES = ("libcublasLt.so.12", "libcublas.so.12")
+
+
+def preload_cuda_libraries() -> list[str]:
+    """Load CUDA 12's cuBLAS from the nvidia-cublas-cu12 wheel (the ``[gpu]`` extra), if installed.
+
+    The wheel puts the libraries in ``site-packages/nvidia/cublas/lib``, where the dynamic
+    loader does not look. Loaded once by path, with global symbols, they are found when
+    CTranslate2 later asks for them by name. Returns the paths loaded; Linux only.
+    """
+    import ctypes
+    import importlib.util
+
+    if not sys.platform.startswith("linux"):
+        return []
+    try:
+        found = importlib.util.find_spec("nvidia.cublas")
+    except (ImportError, ValueError):
+        return []
+    folders = (found.submodule_search_locations or []) if found is not None else []
+    loaded = []
+    for folder in folders:
+        for name in CUDA_LIBRARIES:
+            path = Path(folder) / "lib" / name
+            if path.is_file():
+                ctypes.CDLL(str(path), mode=ctypes.RTLD_GLOBAL)
+                loaded.append(str(path))
+    return loaded
+
+
+def cuda_problem() -> str | None:
+    """Why the CTranslate2 wheel cannot run on a GPU here, or None when it can."""
     import ctypes
 
     import ctranslate2
 
     if ctranslate2.get_cuda_device_count() == 0:
-        return False
+        return "CTranslate2 sees no CUDA GPU"
     try:
-        ctypes.CDLL("libcublas.so.12")
+        preload_cuda_libraries()
+        ctypes.CDLL(CUDA_LIBRARIES[-1])
     except OSError:
-        return False
-    return True
+        return "CTranslate2 needs CUDA 12's cuBLAS (libcublas.so.12), which is not installed"
+    return None
+
+
+def cuda_usable() -> bool:
+    """Whether the CTranslate2 wheel can run on a GPU here (it needs CUDA 12's cuBLAS)."""
+    return cuda_problem() is None
 
 
 def _revision_of(spec: ModelSpec) -> str:
