@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import statistics
@@ -433,6 +434,101 @@ def bench_verify(marian: Path, bart: Path, device: str, workdir: Path, beams: in
     }
 
 
+def folder_of_articles(workdir: Path, count: int) -> Path:
+    """``count`` news articles of the seed's length, each different: the seed's paragraphs in turn."""
+    folder = workdir / "folder" / f"articles-{count}"
+    if folder.is_dir() and len(list(folder.glob("*.txt"))) == count:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    paragraphs = [p for p in SEED.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    for i in range(count):
+        turned = paragraphs[i % len(paragraphs) :] + paragraphs[: i % len(paragraphs)]
+        (folder / f"article-{i:05d}.txt").write_text(f"Report {i}\n\n" + "\n\n".join(turned), encoding="utf-8")
+    return folder
+
+
+def bench_folder(
+    marian: Path, bart: Path, device: str, workdir: Path, beams: int, sizes: tuple[int, int]
+) -> dict[str, Any]:
+    """Folder throughput, summary plus uk, ko and ru per article, with the models already loaded.
+
+        Three ways through the same folder: one article at a time (the runner with groups of one,
+        so no batching across articles), the local engine (groups of eight), and Ray Data with one
+        actor. Each runs on ``sizes[0]`` and ``sizes[1]`` articles; articles per second is the
+        slope between the two, so that what a run pays once (Ray's actor starting and loading its
+        models) does not count, and that fixed cost is reported beside it. Ray itself is started
+        once, before, as a cluster would be, and given one run to warm up. One at a time runs on the
+    smaller folder only.
+    """
+    import shutil
+    import tempfile
+
+    import ray
+
+    from summarize_cli.batch import BatchRunner, OutputLayout
+    from summarize_cli.config import load_config
+    from summarize_cli.pipeline import Pipeline, RunOptions
+    from summarize_cli.ray_engine import RayRunner
+    from summarize_cli.sources import expand_inputs
+
+    summary_tokens, translation_tokens = 60, 40
+    config = load_config(str(first_summary_config(marian, bart, workdir, beams, summary_tokens, translation_tokens)))
+    pipeline = Pipeline(config, RunOptions(device=device, offline=True))
+    folders = {n: folder_of_articles(workdir, n) for n in sizes}
+
+    def timed(runner_cls: Callable[..., BatchRunner], count: int, **kwargs: Any) -> float:
+        refs = expand_inputs([str(folders[count])])
+        out = Path(tempfile.mkdtemp(prefix="folder-bench-", dir=workdir))
+        try:
+            runner = runner_cls(
+                pipeline, layout_for=lambda rs: OutputLayout(out, rs, ("summary", *pipeline.targets)), **kwargs
+            )
+            started = time.perf_counter()
+            summary = runner.run(refs)
+            seconds = time.perf_counter() - started
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+        if summary.done != count or summary.failed or summary.aborted:
+            raise RuntimeError(f"the folder run did {summary.done} of {count} articles: {summary.aborted}")
+        return seconds
+
+    timed(BatchRunner, sizes[0], group_size=1)  # loads the models (and converts them the first time)
+    small, large = sizes
+    report: dict[str, Any] = {
+        "articles": list(sizes),
+        "targets": list(TARGETS),
+        "summary_tokens": summary_tokens,
+        "translation_tokens": translation_tokens,
+        "beams": beams,
+    }
+    one = timed(BatchRunner, small, group_size=1)
+    report["one_at_a_time"] = {"seconds": {str(small): one}, "articles_per_s": small / one}
+    local = {n: timed(BatchRunner, n) for n in sizes}
+    report["local"] = {
+        "seconds": {str(n): t for n, t in local.items()},
+        "articles_per_s": (large - small) / (local[large] - local[small]),
+    }
+    gpus = 1 if device == "cuda" else 0
+    ray.init(num_cpus=os.cpu_count(), num_gpus=gpus, include_dashboard=False, logging_level=logging.ERROR)
+    try:
+        timed(RayRunner, small, workers=1)  # Ray's first actor also starts its worker processes
+        on_ray = {n: timed(RayRunner, n, workers=1) for n in sizes}
+    finally:
+        ray.shutdown()
+    ray_rate = (large - small) / (on_ray[large] - on_ray[small])
+    report["ray_one_actor"] = {
+        "seconds": {str(n): t for n, t in on_ray.items()},
+        "articles_per_s": ray_rate,
+        # What a Ray run pays once: the actor starting and loading its models, the dataset planned.
+        "fixed_s": on_ray[small] - small / ray_rate,
+        # What Ray adds to each article beyond the local engine's time for it.
+        "added_per_article_s": 1 / ray_rate - 1 / report["local"]["articles_per_s"],
+    }
+    report["articles_per_s"] = report["local"]["articles_per_s"]
+    report["speedup_over_one_at_a_time"] = report["articles_per_s"] / report["one_at_a_time"]["articles_per_s"]
+    return report
+
+
 def _cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -476,10 +572,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--beams", type=int, default=4)
     parser.add_argument("--tokens", type=int, default=40, help="output tokens per sentence")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parts = ["translation", "summary", "help", "rss", "first-summary", "verify"]
+    parts = ["translation", "summary", "help", "rss", "first-summary", "verify", "folder"]
     parser.add_argument("--skip", nargs="*", default=[], choices=parts)
     parser.add_argument("--only", nargs="*", choices=parts, help="run only these parts")
     parser.add_argument("--runs", type=int, default=5, help="fresh-process runs per contender (first-summary)")
+    parser.add_argument(
+        "--folder-articles",
+        type=int,
+        nargs=2,
+        metavar=("SMALL", "LARGE"),
+        help="the two folder sizes of the folder part (default 8 32 on a CPU, 64 320 on a GPU)",
+    )
     parser.add_argument("--hand-written", type=int, metavar="TARGETS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.only:
@@ -540,9 +643,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{v['verify_share']:.0%} of the run's time (+{v['overhead']:.0%})",
             flush=True,
         )
+    if "folder" not in args.skip:
+        sizes = tuple(args.folder_articles or ((64, 320) if args.device == "cuda" else (8, 32)))
+        d = report["folder"] = bench_folder(marian, bart, args.device, args.workdir, args.beams, sizes)
+        print(
+            f"folder (summary + {', '.join(TARGETS)}): one at a time {d['one_at_a_time']['articles_per_s']:.2f}, "
+            f"local engine {d['local']['articles_per_s']:.2f}, Ray one actor {d['ray_one_actor']['articles_per_s']:.2f} "
+            f"articles/s; Ray adds {d['ray_one_actor']['added_per_article_s'] * 1000:.0f} ms an article "
+            f"and {d['ray_one_actor']['fixed_s']:.1f} s a run",
+            flush=True,
+        )
     print(json.dumps(report, indent=2))
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        # Parts this run did not measure keep their earlier figures.
+        earlier = json.loads(args.json.read_text(encoding="utf-8")) if args.json.is_file() else {}
+        if earlier.get("device", args.device) != args.device:
+            earlier = {}
+        args.json.write_text(json.dumps({**earlier, **report}, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
