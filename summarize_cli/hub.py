@@ -426,6 +426,32 @@ def fetch_file(
     return Path(hf_hub_download(repo, filename, revision=revision, cache_dir=cache_dir, endpoint=endpoint))
 
 
+def remove_stale_partials(repo: str, cache_dir: Path | None = None) -> list[Path]:
+    """Remove what downloads of ``repo`` that nobody is running left in its blob folder; what was removed.
+
+    Those are ``<etag>.incomplete`` files of files the model no longer has (or of another
+    revision), and the temporary files of huggingface_hub's own downloads that were killed.
+    A file whose download is under way is left alone: its lock is held.
+    """
+    from filelock import FileLock, Timeout
+    from huggingface_hub import constants
+    from huggingface_hub.file_download import repo_folder_name
+
+    cache = Path(cache_dir or constants.HF_HUB_CACHE)
+    folder = repo_folder_name(repo_id=repo, repo_type="model")
+    removed = []
+    for partial in sorted((cache / folder / "blobs").glob("*.incomplete")):
+        etag = partial.name.split(".", 1)[0]
+        lock = FileLock(str(cache / ".locks" / folder / f"{etag}.lock"), timeout=0)
+        try:
+            with lock:
+                partial.unlink(missing_ok=True)
+        except (Timeout, OSError):
+            continue
+        removed.append(partial)
+    return removed
+
+
 def _size(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB"
 

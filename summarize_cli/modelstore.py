@@ -179,6 +179,7 @@ def pull(spec: ModelSpec, announce: Callable[[Download], None] = note_first_down
         paths = [(name, hub.fetch_file(spec.model, name, spec.revision)) for name in download.files]
     except hub.ERRORS as exc:
         raise hub.download_error(spec, exc) from exc
+    hub.remove_stale_partials(spec.model)  # the model is whole: no partial file of it is needed
     name, path = paths[0]
     return path.parents[len(Path(name).parts) - 1]  # the snapshot folder the files were linked into
 

@@ -328,6 +328,29 @@ def test_an_interrupted_pull_stops_at_once_and_the_next_pull_resumes_the_file(hu
     assert linked.resolve() == blob.resolve()
 
 
+def test_a_finished_pull_removes_partial_files_nobody_is_writing(hub_config: Path, tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    repo = _repo(tmp_path)
+    hub_config.write_text(
+        hub_config.read_text().replace(f'"{SUMMARIZER}"\n', f'"{SUMMARIZER}"\nbackend = "transformers"\n')
+    )
+    cache = tmp_path / "hf-home" / "hub"
+    blobs = _blobs(cache)
+    blobs.mkdir(parents=True)
+    stale = blobs / f"{'a' * 64}.incomplete"  # of a file the model no longer has
+    killed = blobs / f"{'b' * 64}.0badf00d.incomplete"  # huggingface_hub's, from a killed process
+    busy = blobs / f"{'c' * 64}.incomplete"  # another process is downloading it
+    for partial in (stale, killed, busy):
+        partial.write_bytes(b"part")
+    lock = cache / ".locks" / blobs.parent.name / f"{'c' * 64}.lock"
+    lock.parent.mkdir(parents=True)
+    with serve({SUMMARIZER: repo}) as fake, FileLock(str(lock)):
+        done = run_cli(["-c", str(hub_config), "models", "pull", "summary"], env=online(tmp_path, fake.url))
+    assert done.returncode == 0, done.stderr.decode()
+    assert (stale.exists(), killed.exists(), busy.exists()) == (False, False, True)
+
+
 @pytest.fixture
 def online_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """huggingface_hub in this process allowed to ask the stand-in Hub (the test command runs offline)."""
