@@ -6,11 +6,13 @@ live in :data:`THRESHOLDS`.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from .evidence import find_evidence, weak_evidence
@@ -437,6 +439,13 @@ def is_common_word(word: str, language: str = "en", limits: Thresholds = THRESHO
     return own - median(large) >= limits.shared_name_margin
 
 
+@functools.cache
+def known_places() -> frozenset[str]:
+    """Places and the words for their peoples (``places.txt``), in lower case: names wherever they stand."""
+    text = resources.files("summarize_cli").joinpath("places.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 class _NameJudge:
     """Decides whether a capitalised word that opens a sentence is a name, from the texts first."""
 
@@ -458,6 +467,10 @@ class _NameJudge:
             return True
         if word.lower() in self.lowercase:
             return False
+        # Word frequencies take "Moscow" and "Russia" for English words: other languages spell them
+        # differently. Only English texts are judged by word frequencies, and only English names listed.
+        if self.language == "en" and word.lower() in known_places():
+            return True
         return not is_common_word(word, self.language, self.limits)
 
 
@@ -485,8 +498,8 @@ def unsupported_names(
     """Proper names in the summary that the source does not mention (inflection allowed).
 
     A sentence's first word is a name when the summary capitalises it elsewhere, or, unless
-    either text uses it in lower case, when it is rare in ``language`` or as common in other
-    languages as in ``language`` (:func:`is_common_word`).
+    either text uses it in lower case, when it is a listed place or people (:func:`known_places`),
+    rare in ``language``, or as common in other languages as in ``language`` (:func:`is_common_word`).
     """
     source_words = {_strip_possessive(w).lower() for w in _WORD_RE.findall(source)}
     judge = _NameJudge([summary, source], language, limits)
