@@ -67,10 +67,6 @@ class MainGroup(click.Group):
         super().add_command(cmd, name)
         if (name or cmd.name) == DEFAULT_COMMAND:
             cmd.context_class = _ToolContext
-            for param in cmd.params:
-                completer = PARAM_COMPLETERS.get(param.name or "")
-                if completer is not None and param._custom_shell_complete is None:
-                    param._custom_shell_complete = completer
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The subcommands to list and complete: ``run`` is what no subcommand means, not one to name."""
@@ -200,12 +196,6 @@ def complete_models(ctx: click.Context, param: click.Parameter, incomplete: str)
     names = ["summary", *config.translators, *config.pivots]
     return _complete([n for n in names if n not in chosen], incomplete)
 
-
-# Completion for the main job's options, by parameter name (its options are declared in run.py).
-PARAM_COMPLETERS: dict[str, Callable[[click.Context, click.Parameter, str], list[CompletionItem]]] = {
-    "targets": complete_targets,
-    "source_language": complete_source_languages,
-}
 
 CONFIG_OPTION = click.option(
     "-c",

@@ -21,7 +21,18 @@ from ..render import FORMATS
 from ..sources import DEFAULT_MAX_BYTES, DEFAULT_MAX_WORDS, InputRef, Limits
 from ..status import ExitStatus
 from ..storage import Location, ObjectPath, is_object_url, location
-from .app import CONFIG_OPTION, DEVICE_OPTION, HELP, OFFLINE_OPTION, exit_for, fail, log_to_stderr, main
+from .app import (
+    CONFIG_OPTION,
+    DEVICE_OPTION,
+    HELP,
+    OFFLINE_OPTION,
+    complete_source_languages,
+    complete_targets,
+    exit_for,
+    fail,
+    log_to_stderr,
+    main,
+)
 
 if TYPE_CHECKING:
     from ..batch import RunSummary
@@ -84,7 +95,14 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
 
 @main.command("run", cls=RunCommand, epilog=EXAMPLES, context_settings=HELP)
 @click.argument("inputs", metavar="[INPUT]...", nargs=-1, type=click.Path(allow_dash=True, readable=False))
-@click.option("-t", "--to", "targets", metavar="LANGS", help="Target languages, comma-separated (default: config).")
+@click.option(
+    "-t",
+    "--to",
+    "targets",
+    metavar="LANGS",
+    help="Target languages, comma-separated (default: config).",
+    shell_complete=complete_targets,
+)
 @click.option("--no-translate", is_flag=True, help="Summary only.")
 @click.option("--no-summary", is_flag=True, help="Translate the cleaned article itself instead of a summary.")
 @click.option(
@@ -97,7 +115,11 @@ def _parse_targets(value: str | None) -> tuple[str, ...] | None:
 )
 @click.option("--sentences", type=click.IntRange(1, 50), default=3, show_default=True, help="Extractive length.")
 @click.option(
-    "--from", "source_language", metavar="LANG", help="The articles' language (default: detected per article)."
+    "--from",
+    "source_language",
+    metavar="LANG",
+    help="The articles' language (default: detected per article).",
+    shell_complete=complete_source_languages,
 )
 @click.option(
     "-f",
