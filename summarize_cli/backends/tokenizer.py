@@ -87,19 +87,9 @@ class JsonTokenizer:
         # Inputs over the limit are refused by the caller, never cut here.
         self._backend.no_truncation()
         self._backend.no_padding()
-        self._unknown_id: int | None = settings["unknown_id"]
-        self._pad_id: int | None = settings["pad_id"]
+        self.unknown_id: int | None = settings["unknown_id"]
+        self.pad_id: int | None = settings["pad_id"]
         self._clean_up_spaces = bool(settings["clean_up_spaces"])
-
-    @property
-    def unknown_id(self) -> int | None:
-        """The id of the unknown token."""
-        return self._unknown_id
-
-    @property
-    def pad_id(self) -> int | None:
-        """The id of the padding token."""
-        return self._pad_id
 
     def encode(self, texts: Sequence[str], special_tokens: bool = True) -> list[list[int]]:
         """Token ids of each text, as the fast tokenizer of transformers gives them."""
@@ -123,9 +113,9 @@ class JsonTokenizer:
         for token in tokens:
             index = self._backend.token_to_id(token)
             if index is None:
-                if self._unknown_id is None:
+                if self.unknown_id is None:
                     raise ValueError(f"token {token!r} is not in the vocabulary")
-                index = self._unknown_id
+                index = self.unknown_id
             ids.append(index)
         return ids
 
@@ -156,24 +146,14 @@ class MarianSentencePieceTokenizer:
         self._whole = {*self._added, *settings["special_tokens"]}
         self._special_ids = set(settings["special_ids"])
         self._special_tokens = set(settings["special_tokens"])
-        self._unknown_id: int | None = settings["unknown_id"]
-        self._pad_id: int | None = settings["pad_id"]
+        self.unknown_id: int | None = settings["unknown_id"]
+        self.pad_id: int | None = settings["pad_id"]
         self._eos_id: int = settings["eos_id"]
         self._unknown_token: str = settings["unknown_token"]
         self._clean_up_spaces = bool(settings["clean_up_spaces"])
         # Longest first, so that of two tokens starting at one place the longer one wins.
         ordered = sorted(self._added, key=len, reverse=True)
         self._split = re.compile("(" + "|".join(re.escape(t) for t in ordered) + ")") if ordered else None
-
-    @property
-    def unknown_id(self) -> int | None:
-        """The id of the unknown token."""
-        return self._unknown_id
-
-    @property
-    def pad_id(self) -> int | None:
-        """The id of the padding token."""
-        return self._pad_id
 
     def _tokens_of(self, text: str) -> list[str]:
         chunks = self._split.split(text) if self._split is not None else [text]
