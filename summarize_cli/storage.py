@@ -15,6 +15,7 @@ Object stores have no rename and no advisory locks, so two things differ from a 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -23,7 +24,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, NamedTuple
@@ -80,6 +82,47 @@ def filesystem(protocol: str) -> Any:
         if endpoint:
             options["endpoint_url"] = endpoint
     return fsspec.filesystem(protocol, **options)
+
+
+def _client_errors() -> tuple[type[BaseException], ...]:
+    """What a store's client library raises besides OSError: botocore's own errors, for S3."""
+    try:
+        from botocore.exceptions import BotoCoreError
+    except ImportError:
+        return ()
+    return (BotoCoreError,)
+
+
+def _in_words(exc: BaseException) -> OSError:
+    """The OSError to raise for a client library's error, saying what happened and what to do."""
+    from botocore.exceptions import (
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return PermissionError(
+            errno.EACCES,
+            "no credentials for the object store; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
+        )
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+        url = str(exc.kwargs.get("endpoint_url", ""))
+        where = "/".join(url.split("/")[:3]) if "://" in url else "its endpoint"
+        return ConnectionError(
+            errno.ECONNREFUSED, f"could not connect to the object store at {where} (AWS_ENDPOINT_URL sets it)"
+        )
+    return OSError(errno.EIO, f"the object store failed: {exc}")
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Turn the store's client errors into OSErrors that say what happened, as a local disk's would be."""
+    try:
+        yield
+    except _client_errors() as exc:
+        raise _in_words(exc) from exc
 
 
 class ObjectStat(NamedTuple):
@@ -162,11 +205,13 @@ class ObjectPath:
 
     def stat(self) -> ObjectStat:
         """The object's size; FileNotFoundError when there is none."""
-        return ObjectStat(int(self.fs.info(self.key)["size"]))
+        with store_errors():
+            return ObjectStat(int(self.fs.info(self.key)["size"]))
 
     def read_bytes(self) -> bytes:
         """The whole object."""
-        data: bytes = self.fs.cat_file(self.key)
+        with store_errors():
+            data: bytes = self.fs.cat_file(self.key)
         return data
 
     def read_text(self, encoding: str = "utf-8") -> str:
@@ -175,19 +220,22 @@ class ObjectPath:
 
     def write_bytes(self, data: bytes) -> None:
         """Replace the object with ``data`` in one request: readers see the old object or the new one."""
-        self.fs.pipe_file(self.key, data)
+        with store_errors():
+            self.fs.pipe_file(self.key, data)
 
     def unlink(self, missing_ok: bool = False) -> None:
         """Remove the object."""
         try:
-            self.fs.rm_file(self.key)
+            with store_errors():
+                self.fs.rm_file(self.key)
         except FileNotFoundError:
             if not missing_ok:
                 raise
 
     def is_object(self) -> bool:
         """Whether an object (not just a prefix) has this key."""
-        return bool(self.fs.isfile(self.key))
+        with store_errors():
+            return bool(self.fs.isfile(self.key))
 
 
 Location = Path | ObjectPath
@@ -215,6 +263,14 @@ def expand_objects(raw: str) -> list[InputRef]:
     folder; a URL that names nothing is kept, so that reading it reports the error.
     """
     given = ObjectPath.parse(raw)
+    try:
+        with store_errors():
+            return _listed(given)
+    except OSError as exc:
+        return [InputRef(display_name(given.url), remote=given, problem=f"cannot be listed: {exc.strerror or exc}")]
+
+
+def _listed(given: ObjectPath) -> list[InputRef]:
     fs = given.fs
     fs.invalidate_cache()  # a listing fsspec kept from earlier in this process may be out of date
     if _GLOB_CHARS.search(given.key):

@@ -18,7 +18,7 @@ from summarize_cli.errors import OutputError
 from summarize_cli.status import ExitStatus
 from summarize_cli.storage import ObjectLock, ObjectPath, filesystem
 
-from conftest import SEED, TinyModels, invoke
+from conftest import SEED, TinyModels, invoke, run_cli
 
 pytestmark = pytest.mark.s3
 
@@ -226,3 +226,40 @@ def test_without_s3fs_an_s3_url_is_a_usage_error_naming_the_extra(
     result = run(cli, tiny_models, "s3://bucket/articles", "-o", "results", *NO_MODELS)
     assert result.exit_code == ExitStatus.USAGE
     assert "pip install 'summarize-cli[s3]'" in result.stderr
+
+
+def _no_store_env(**extra: str) -> dict[str, str]:
+    """A child process's environment with no AWS settings but ``extra`` (one try per request)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return {
+        **env,
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        **extra,
+    }
+
+
+def test_a_store_that_cannot_be_reached_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    pytest.importorskip("s3fs")
+    from fake_hub import closed_port
+
+    endpoint = closed_port()
+    env = _no_store_env(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y")
+    done = run_cli(["s3://news/in/", "-o", str(tmp_path / "out"), *NO_MODELS], env=env, timeout=120)
+    assert done.returncode == ExitStatus.NO_INPUT, done.stderr.decode()
+    err = done.stderr.decode()
+    assert "Traceback" not in err
+    assert f"s3://news/in: cannot be listed: could not connect to the object store at {endpoint}" in err
+
+
+def test_no_credentials_for_the_output_store_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    pytest.importorskip("s3fs")
+    from fake_hub import closed_port
+
+    env = _no_store_env(AWS_ENDPOINT_URL=closed_port(), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    done = run_cli([str(SEED), "-o", "s3://news/out/", *NO_MODELS], env=env, timeout=120)
+    assert done.returncode == ExitStatus.PARTIAL_FAILURE, done.stderr.decode()
+    err = done.stderr.decode()
+    assert "Traceback" not in err
+    assert "cannot write to s3://news/out: no credentials for the object store; set AWS_ACCESS_KEY_ID" in err
