@@ -253,13 +253,27 @@ def test_a_store_that_cannot_be_reached_is_one_line_and_exit_3(tmp_path: Path) -
     assert f"s3://news/in: cannot be listed: could not connect to the object store at {endpoint}" in err
 
 
-def test_no_credentials_for_the_output_store_is_one_line_and_exit_1(tmp_path: Path) -> None:
+def test_an_output_store_that_cannot_be_reached_is_one_line_and_exit_1(tmp_path: Path) -> None:
     pytest.importorskip("s3fs")
     from fake_hub import closed_port
 
-    env = _no_store_env(AWS_ENDPOINT_URL=closed_port(), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    endpoint = closed_port()
+    env = _no_store_env(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y")
     done = run_cli([str(SEED), "-o", "s3://news/out/", *NO_MODELS], env=env, timeout=120)
     assert done.returncode == ExitStatus.PARTIAL_FAILURE, done.stderr.decode()
     err = done.stderr.decode()
     assert "Traceback" not in err
-    assert "cannot write to s3://news/out: no credentials for the object store; set AWS_ACCESS_KEY_ID" in err
+    assert f"cannot write to s3://news/out: could not connect to the object store at {endpoint}" in err
+
+
+def test_the_stores_own_errors_become_oserrors_that_say_what_to_do() -> None:
+    botocore = pytest.importorskip("botocore.exceptions")
+    from summarize_cli.storage import store_errors
+
+    credentials = "no credentials for the object store; set AWS_ACCESS_KEY_ID"
+    with pytest.raises(PermissionError, match=credentials), store_errors():
+        raise botocore.NoCredentialsError()
+    with pytest.raises(OSError, match="the object store failed: "), store_errors():
+        raise botocore.ReadTimeoutError(endpoint_url="http://store:9000")
+    with pytest.raises(KeyError), store_errors():  # not the store's: left alone
+        raise KeyError("x")
