@@ -307,7 +307,30 @@ def _decode_legacy(data: bytes, name: str) -> str:
     best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
     if best is None:
         raise InputError(name, "is neither UTF-8 nor a known legacy encoding (cp1251, koi8-r, cp949, latin-1)")
-    return str(best)
+    text = str(best)
+    if best.encoding in _CYRILLIC_PAIR:
+        # Each of the two reads the other's lower-case letters as capitals, and a short text
+        # can look equally likely both ways; real text is mostly lower case.
+        other = _CYRILLIC_PAIR[1 - _CYRILLIC_PAIR.index(best.encoding)]
+        try:
+            swapped = data.decode(other)
+        except UnicodeDecodeError:
+            return text
+        if _lowercase_share(swapped) - _lowercase_share(text) > CASE_MARGIN:
+            return swapped
+    return text
+
+
+# The two single-byte Cyrillic encodings, which decode each other's bytes without an error.
+_CYRILLIC_PAIR = ("cp1251", "koi8_r")
+# How much more of its Cyrillic letters must be lower case for the other reading to win.
+CASE_MARGIN = 0.3
+
+
+def _lowercase_share(text: str) -> float:
+    """Share of the Cyrillic letters of ``text`` that are lower case."""
+    letters = [ch for ch in text if "\u0400" <= ch <= "\u04ff" and ch.isalpha()]
+    return sum(ch.islower() for ch in letters) / len(letters) if letters else 0.0
 
 
 def _control_share(text: str) -> float:
