@@ -18,9 +18,10 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx2
 from huggingface_hub.errors import (
@@ -44,6 +45,16 @@ TRIES = 2
 _RETRIED_STATUS = (408, 429, 500, 502, 503, 504)
 # What fetching from the Hub raises: httpx2's errors, huggingface_hub's (OSErrors), a full disk.
 ERRORS = (httpx2.HTTPError, OSError, ValueError)
+# Downloaded bytes are written in pieces of this size; a dropped connection loses the piece in hand.
+CHUNK_BYTES = 1 << 20
+# Tries in a row that bring no new byte before a download gives up (huggingface_hub's own number).
+STALLED_TRIES = 6
+# Pause before asking again after a try that brought nothing.
+STALLED_PAUSE_SECONDS = 1.0
+# What a connection that drops in the middle of a file raises.
+_DROPPED = (httpx2.ConnectError, httpx2.TimeoutException, httpx2.RemoteProtocolError)
+# What writing into the cache raises when this user may not, or a path in it is of the wrong kind.
+_UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.ENOTDIR)
 
 log = logging.getLogger("summarize_cli")
 
@@ -197,6 +208,9 @@ def describe_cause(exc: BaseException, host: str = "the Hub") -> str:
     for e in chain:
         if isinstance(e, OSError) and e.errno == errno.ENOSPC:
             return f"the disk is full ({e.filename or _cache_dir()})"
+    blocked = _unwritable(chain)
+    if blocked is not None:
+        return f"cannot write to the cache ({os.strerror(blocked.errno or 0).lower()}: {blocked.filename})"
     for e in chain:
         if isinstance(e, GatedRepoError):
             return "the model is gated: its page on the Hub asks you to accept its conditions and log in"
@@ -232,6 +246,14 @@ def describe_cause(exc: BaseException, host: str = "the Hub") -> str:
         if isinstance(e, httpx2.TransportError):
             return f"the connection to {host} failed: {_first_line(e)}"
     return _first_line(exc)
+
+
+def _unwritable(chain: list[BaseException]) -> OSError | None:
+    """The error that says a path in the cache cannot be written, if that is what went wrong."""
+    for e in chain:
+        if isinstance(e, OSError) and e.errno in _UNWRITABLE and e.filename:
+            return e
+    return None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -281,6 +303,13 @@ def _advice(spec: ModelSpec, chain: list[BaseException]) -> list[str]:
     status = statuses[0] if statuses else gave_up[0].status if gave_up else None
     if any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in chain):
         return [f"free some space there, or point HF_HOME at a larger disk (the cache is {_cache_dir()})"]
+    blocked = _unwritable(chain)
+    if blocked is not None:
+        leftover = str(blocked.filename).endswith(".incomplete") and os.path.lexists(blocked.filename)
+        return [
+            ("remove it (an earlier download left it), or " if leftover else "")
+            + f"let this user write there, or point HF_HOME at a folder this user can write (the cache is {_cache_dir()})"
+        ]
     if any(isinstance(e, RepositoryNotFoundError | RevisionNotFoundError) for e in chain) or status in (
         401,
         403,
@@ -327,11 +356,14 @@ def download_error(spec: ModelSpec, exc: BaseException) -> DownloadError:
     url = httpx2.URL(endpoint())
     host = f"{url.host}:{url.port}" if url.port else str(url.host)
     cause = describe_cause(exc, host)
-    if not any(isinstance(e, HfHubHTTPError | OfflineModeIsEnabled) for e in _chain(exc)) or any(
-        isinstance(e, HubGaveUp) for e in _chain(exc)
+    chain = list(_chain(exc))
+    local = _unwritable(chain) is not None or any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in chain)
+    if not local and (
+        not any(isinstance(e, HfHubHTTPError | OfflineModeIsEnabled) for e in chain)
+        or any(isinstance(e, HubGaveUp) for e in chain)
     ):
         cause += _proxy_note()
-    return DownloadError(spec, cause, _advice(spec, list(_chain(exc))))
+    return DownloadError(spec, cause, _advice(spec, chain))
 
 
 def is_network_error(exc: BaseException) -> bool:
@@ -368,17 +400,16 @@ def fetch_file(
     huggingface_hub (2.x) downloads into a temporary file unique to the process and deletes it
     when interrupted, so after Ctrl-C a large weights file used to start again from its first
     byte. Here the bytes go to ``blobs/<etag>.incomplete``, which stays when the download is
-    stopped; the next try asks for the rest with an HTTP Range request. A resumed file is
-    checked against its hash (sha256 for weights, git's blob hash for small files) before it
-    enters the cache, and started again from the beginning if it does not match. Downloads are
+    stopped; the next try asks for the rest with an HTTP Range request, as does this one when
+    the connection drops. A file joined from pieces is checked against its hash (sha256 for
+    weights, git's blob hash for small files) before it enters the cache, and started again
+    from the beginning if it does not match. Downloads are
     plain HTTP, so every Hub file, Xet-stored or not, can be resumed. huggingface_hub then
     links the finished blob into its snapshot folder and records the revision's commit, as it
     does for its own downloads. Returns the file's path in the snapshot.
     """
-    from filelock import FileLock
     from huggingface_hub import constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
-    from huggingface_hub.file_download import http_get, repo_folder_name
-    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # exported lazily
+    from huggingface_hub.file_download import repo_folder_name
 
     cache = Path(cache_dir or constants.HF_HUB_CACHE)
     meta = get_hf_file_metadata(hf_hub_url(repo, filename, revision=revision, endpoint=endpoint))
@@ -390,7 +421,7 @@ def fetch_file(
     lock = cache / ".locks" / repo_folder_name(repo_id=repo, repo_type="model") / f"{meta.etag}.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     partial.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(lock)):
+    with _waiting_for(lock, f"{filename} of {repo}"):
         for attempt in range(2):
             if blob.exists():
                 break
@@ -408,22 +439,92 @@ def fetch_file(
                     _size(meta.size) if meta.size is not None else "an unknown size",
                 )
             with partial.open("ab") as out:
-                http_get(
-                    meta.location,
-                    out,
-                    resume_size=have,
-                    headers=build_hf_headers(),
-                    expected_size=meta.size,
-                    displayed_filename=filename,
-                )
-            if not have or _matches(partial, meta.etag):
+                joined = _receive(meta.location, out, have, meta.size, filename)
+            # A file fetched again after a mismatch is checked too: the Hub may have changed it meanwhile.
+            if not (joined or attempt) or _matches(partial, meta.etag):
                 os.replace(partial, blob)
                 break
             partial.unlink()  # the joined pieces are not the file: fetch it whole
             if attempt:
-                raise ValueError(f"{filename} did not match its hash after downloading it again")
+                raise ValueError(
+                    f"{filename} did not match its hash after downloading it again; if it changed on the Hub "
+                    "during the download, the next try fetches the new one"
+                )
             log.info("the resumed download of %s did not match its hash; downloading it again", filename)
     return Path(hf_hub_download(repo, filename, revision=revision, cache_dir=cache_dir, endpoint=endpoint))
+
+
+@contextmanager
+def _waiting_for(lock: Path, what: str) -> Iterator[None]:
+    """Hold ``lock``; when another process holds it, say so before waiting, rather than hang silently."""
+    from filelock import FileLock, Timeout
+
+    held = FileLock(str(lock))
+    try:
+        held.acquire(timeout=0)
+    except Timeout:
+        log.info("another process is downloading %s; waiting for it to finish", what)
+        held.acquire()
+    try:
+        yield
+    finally:
+        held.release()
+
+
+def _receive(url: str, out: BinaryIO, have: int, size: int | None, filename: str) -> bool:
+    """Append the file at ``url`` to ``out``, which holds its first ``have`` bytes; whether pieces were joined.
+
+    A connection that drops is asked for the rest at once while the tries bring new bytes, and
+    up to STALLED_TRIES times in a row, a pause apart, while they do not (TRIES when they time
+    out). (huggingface_hub's
+    ``http_get`` keeps 10 MB in hand, so a link that dropped more often never got further, and
+    it retries by calling itself, so a link that dropped often ran out of stack.)
+    """
+    import time
+
+    from huggingface_hub import constants, get_session, hf_raise_for_status
+    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # exported lazily
+    from huggingface_hub.utils.tqdm import tqdm
+
+    stalled = 0
+    # huggingface_hub's own bar, so that HF_HUB_DISABLE_PROGRESS_BARS and a pipe turn it off as before.
+    bar = tqdm(  # type: ignore[no-untyped-call]
+        total=size, initial=have, unit="B", unit_scale=True, desc=filename[-40:], disable=None
+    )
+    with bar:
+        while True:
+            joined = have > 0
+            if have == size:  # every byte came before, and the try stopped before renaming the file
+                return joined
+            before = have
+            headers = {**build_hf_headers(), **({"Range": f"bytes={have}-"} if have else {})}
+            try:
+                with get_session().stream(
+                    "GET", url, headers=headers, timeout=constants.HF_HUB_DOWNLOAD_TIMEOUT
+                ) as response:
+                    hf_raise_for_status(response)
+                    if have and response.status_code != 206:  # the range was ignored: the whole file comes
+                        out.seek(0)
+                        out.truncate()
+                        bar.update(-have)
+                        joined, before, have = False, 0, 0
+                    for chunk in response.iter_bytes(CHUNK_BYTES):
+                        out.write(chunk)
+                        have += len(chunk)
+                        bar.update(len(chunk))
+            except _DROPPED as exc:
+                stalled = 0 if have > before else stalled + 1
+                # A server that sends nothing for the whole wait gets TRIES, as a host does: the
+                # command then gives up within the wait it promises, not six waits later.
+                if stalled >= (TRIES if isinstance(exc, httpx2.TimeoutException) else STALLED_TRIES):
+                    raise
+                log.debug("the download of %s stopped at %s; asking for the rest", filename, _size(have))
+                if have == before:
+                    time.sleep(STALLED_PAUSE_SECONDS)
+                continue
+            if size is not None and have != size:
+                raise OSError(f"{filename} should be {size} bytes, but {have} came")
+            return joined
 
 
 def remove_stale_partials(repo: str, cache_dir: Path | None = None) -> list[Path]:

@@ -128,6 +128,9 @@ def plan(spec: ModelSpec) -> Download:
     hashes = {s.rfilename: s.lfs.sha256 for s in info.siblings or [] if s.lfs is not None}
     weights = ["*.safetensors"] if any(f.endswith(".safetensors") for f in sizes) else ["pytorch_model*.bin"]
     files = [f for f in sizes if any(fnmatch.fnmatch(f, p) for p in [*SUPPORT_PATTERNS, *weights])]
+    # Weights last: a snapshot with weights counts as cached (cached_snapshot), so a pull stopped
+    # after them must not leave the tokenizer behind, where no later run would fetch it.
+    files.sort(key=lambda f: any(fnmatch.fnmatch(f, p) for p in weights))
     missing = [f for f in files if not isinstance(try_to_load_from_cache(spec.model, f, revision=info.sha), str)]
     cache = Path(constants.HF_HUB_CACHE)
 

@@ -4,8 +4,9 @@ It answers the calls huggingface_hub makes to list and download a repository (mo
 file tree, HEAD and GET on ``resolve`` URLs, ranges of a file) and counts the file downloads,
 so tests can show that a second pull fetches nothing. Weights are served as the Hub serves
 LFS files (their sha256 as ETag and in the file list), other files with git's blob hash as
-ETag. It can stall in the middle of a file, as a connection that drops does, and it can
-ignore ranges, as some proxies do.
+ETag. It can stall in the middle of a file, as a connection that hangs does, close the
+connection in the middle of every answer, as a flaky network does, and ignore ranges, as some
+proxies do.
 
 Beside it, endpoints that fail the way a network does: a closed port, a server that accepts
 and never answers, a server that answers one HTTP status to everything.
@@ -37,6 +38,8 @@ class FakeHub:
     stall_after: dict[str, int] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
     honour_ranges: bool = True
+    # File name -> bytes of every answer sent before the connection is closed, as a flaky network does.
+    drop_after: dict[str, int] = field(default_factory=dict)
 
     def commit(self, repo: str) -> str:
         files = sorted(p.name for p in self.repos[repo].iterdir() if p.is_file())
@@ -124,6 +127,10 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                         if send_body:
                             hub.downloads.append(f"{repo}/{name}")
                             hub.ranges.append(self.headers.get("Range", ""))
+                            if name in hub.drop_after:
+                                self.wfile.write(data[start:][: hub.drop_after[name]])
+                                self.close_connection = True
+                                return None
                             self._send(data[start:], hub.stall_after.get(name))
                         return None
             return self._missing("RepoNotFound")
