@@ -156,5 +156,9 @@ def test_legacy_encoded_articles_decode_back(encoding: str, languages: tuple[str
 @pytest.mark.parametrize("encoding", ["koi8_r", "cp1251"])
 def test_a_lone_short_sentence_in_either_cyrillic_encoding_decodes_back(encoding: str) -> None:
     # Alone, cp1251 and koi8-r read it about equally well; the other reading is mostly capitals.
-    for sentence in ("Её семья всё ещё ждёт известий.", "Ждём вестей из Харькова уже неделю.", "ЦИК: явка 60%, итоги завтра."):
+    for sentence in (
+        "Её семья всё ещё ждёт известий.",
+        "Ждём вестей из Харькова уже неделю.",
+        "ЦИК: явка 60%, итоги завтра.",
+    ):
         assert decode(sentence.encode(encoding), "x") == sentence
