@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import socket
 import ssl
 import threading
@@ -226,7 +227,7 @@ def describe_cause(exc: BaseException, host: str = "the Hub") -> str:
         if isinstance(e, httpx2.ProxyError) or ("proxy" in text and isinstance(e, httpx2.TransportError)):
             return f"the proxy failed: {e}"
     for e in chain:
-        if isinstance(e, ssl.SSLError) or "certificate" in text or "ssl" in text:
+        if isinstance(e, ssl.SSLError) or _TLS_TEXT.search(text):
             return f"the secure (TLS) connection to {host} failed: {_first_line(e)}"
     for e in chain:
         if isinstance(e, socket.gaierror) or any(
@@ -254,6 +255,10 @@ def _unwritable(chain: list[BaseException]) -> OSError | None:
         if isinstance(e, OSError) and e.errno in _UNWRITABLE and e.filename:
             return e
     return None
+
+
+# How TLS failures read when they come wrapped in another error; a bare "ssl" may be in a name.
+_TLS_TEXT = re.compile(r"certificate|\[ssl|ssl:|sslerror|\btls\b|handshake")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -181,6 +181,9 @@ def _caused_by(outer: BaseException, inner: BaseException) -> BaseException:
             "could not be resolved (DNS failure",
         ),
         (httpx2.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "secure (TLS) connection"),
+        (httpx2.ConnectError("[SSL: WRONG_VERSION_NUMBER] wrong version number"), "secure (TLS) connection"),
+        # "ssl" in a host name is not a TLS failure.
+        (httpx2.ConnectError("[Errno 111] Connection refused (ssl.mirror.example:443)"), "refused the connection"),
         (httpx2.ProxyError("407 Proxy Authentication Required"), "the proxy failed"),
         (httpx2.ReadTimeout("timed out"), "did not answer in time"),
         (_http_error(403), "refused access (HTTP 403)"),
