@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
@@ -68,8 +69,28 @@ def cached_snapshot(spec: ModelSpec) -> Path | None:
     if not isinstance(found, str):
         return None
     snapshot = Path(found).parent
-    has_weights = any(snapshot.glob("*.safetensors")) or any(snapshot.glob("*.bin"))
-    return snapshot if has_weights else None
+    if any(snapshot.glob("*.safetensors")):
+        index = snapshot / "model.safetensors.index.json"
+    elif any(snapshot.glob("*.bin")):
+        index = snapshot / "pytorch_model.bin.index.json"
+    else:
+        return None
+    return snapshot if _shards_present(index) else None
+
+
+def _shards_present(index: Path) -> bool:
+    """Whether every weights file a sharded checkpoint's index names is there: one shard is not the model.
+
+    A download stopped between shards leaves a snapshot with some of them; it must not pass for
+    cached, or the next run would never fetch the rest. Without an index the weights are one file.
+    """
+    if not index.is_file():
+        return True
+    try:
+        weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map", {})
+    except (OSError, ValueError, AttributeError):
+        return False
+    return all((index.parent / name).is_file() for name in set(weight_map.values()))
 
 
 def status(spec: ModelSpec) -> ModelStatus:

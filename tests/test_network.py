@@ -603,3 +603,32 @@ def test_a_file_server_that_sends_nothing_is_given_up_after_the_hosts_tries(
             fake.release.set()
     assert fake.ranges == [""] * hub.TRIES  # six waits of 8 s each made a stalled download cost about a minute
     assert time.monotonic() - started < 5
+
+
+def test_a_sharded_model_with_a_shard_missing_is_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from huggingface_hub import constants
+
+    from summarize_cli.modelstore import cached_snapshot
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    repo = tmp_path / f"models--{SUMMARIZER.replace('/', '--')}"
+    commit = "a" * 40
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    snapshot = repo / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    shards = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+    (snapshot / "model.safetensors.index.json").write_text(
+        json.dumps({"weight_map": {"encoder.w": shards[0], "decoder.w": shards[1]}})
+    )
+    (snapshot / shards[0]).write_bytes(b"1")
+    spec = ModelSpec(model=SUMMARIZER, role="summary", language="en")
+    assert cached_snapshot(spec) is None  # the download stopped between the shards
+    (snapshot / shards[1]).write_bytes(b"2")
+    assert cached_snapshot(spec) == snapshot
+    # A PyTorch index in the same repository is not the weights that were fetched.
+    (snapshot / "pytorch_model.bin.index.json").write_text(json.dumps({"weight_map": {"w": "pytorch_model-1.bin"}}))
+    assert cached_snapshot(spec) == snapshot
