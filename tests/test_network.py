@@ -331,6 +331,40 @@ def test_an_interrupted_pull_stops_at_once_and_the_next_pull_resumes_the_file(hu
     assert linked.resolve() == blob.resolve()
 
 
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_main_job_stopped_during_its_first_download_keeps_the_bytes_for_the_next_try(
+    stop: str, hub_config: Path, tmp_path: Path
+) -> None:
+    # The main job downloads in the loader's background thread, not in the one the signal stops.
+    repo = _repo(tmp_path, 8 * MB)
+    weights = repo / "model.safetensors"
+    hub_config.write_text(
+        hub_config.read_text().replace(f'"{SUMMARIZER}"\n', f'"{SUMMARIZER}"\nbackend = "transformers"\n')
+    )
+    partial = _blobs(tmp_path / "hf-home" / "hub") / f"{hashlib.sha256(weights.read_bytes()).hexdigest()}.incomplete"
+
+    with serve({SUMMARIZER: repo}) as fake:
+        fake.stall_after = {"model.safetensors": 5 * MB + 7}
+        env = online(tmp_path, fake.url)
+        with _popen(["-c", str(hub_config), "-f", "json", str(SEED)], env) as first:
+            assert wait_for(lambda: partial.is_file() and partial.stat().st_size == 5 * MB, timeout=60)
+            started = time.monotonic()
+            first.send_signal(getattr(signal, stop))
+            _, err = first.communicate(timeout=30)
+            assert time.monotonic() - started < 5  # the stalled download does not hold the exit
+        assert first.returncode == {"SIGINT": ExitStatus.INTERRUPTED, "SIGTERM": ExitStatus.TERMINATED}[stop]
+        assert b"Traceback" not in err, err.decode()
+        assert partial.stat().st_size == 5 * MB
+
+        fake.release.set()
+        fake.stall_after.clear()
+        fake.ranges.clear()
+        second = run_cli(["-c", str(hub_config), "models", "pull", "summary"], env=env, timeout=120)
+    assert second.returncode == 0, second.stderr.decode()
+    assert fake.ranges == [f"bytes={5 * MB}-"]
+    assert partial.with_suffix("").read_bytes() == weights.read_bytes()
+
+
 def test_a_finished_pull_removes_partial_files_nobody_is_writing(hub_config: Path, tmp_path: Path) -> None:
     from filelock import FileLock
 
