@@ -18,7 +18,7 @@ import re
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +52,12 @@ CHUNK_BYTES = 1 << 20
 STALLED_TRIES = 6
 # Pause before asking again after a try that brought nothing.
 STALLED_PAUSE_SECONDS = 1.0
-# What a connection that drops in the middle of a file raises.
-_DROPPED = (httpx2.ConnectError, httpx2.TimeoutException, httpx2.RemoteProtocolError)
+# What a connection that drops in the middle of a file raises (a reset is a ReadError, a NetworkError).
+_DROPPED = (httpx2.NetworkError, httpx2.TimeoutException, httpx2.RemoteProtocolError)
+# What a CDN answers to a signed address that has expired, which a long download can outlive.
+_EXPIRED_STATUS = (401, 403, 410)
+# The Hub's own hosts, to which the user's token may go; a redirect elsewhere (a CDN) never gets it.
+_HUB_ENDPOINTS = ("https://huggingface.co", "https://hf.co")
 # What writing into the cache raises when this user may not, or a path in it is of the wrong kind.
 _UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.ENOTDIR)
 
@@ -409,7 +413,10 @@ def fetch_file(
     the connection drops. A file joined from pieces is checked against its hash (sha256 for
     weights, git's blob hash for small files) before it enters the cache, and started again
     from the beginning if it does not match. Downloads are
-    plain HTTP, so every Hub file, Xet-stored or not, can be resumed. huggingface_hub then
+    plain HTTP, so every Hub file, Xet-stored or not, can be resumed. The user's token goes to
+    the Hub's own hosts only, never to the CDN that weights are redirected to (as
+    huggingface_hub does), and a CDN address whose signature expires during a long download is
+    asked for again. huggingface_hub then
     links the finished blob into its snapshot folder and records the revision's commit, as it
     does for its own downloads. Returns the file's path in the snapshot.
     """
@@ -417,9 +424,18 @@ def fetch_file(
     from huggingface_hub.file_download import repo_folder_name
 
     cache = Path(cache_dir or constants.HF_HUB_CACHE)
-    meta = get_hf_file_metadata(hf_hub_url(repo, filename, revision=revision, endpoint=endpoint))
+    url = hf_hub_url(repo, filename, revision=revision, endpoint=endpoint)
+    meta = get_hf_file_metadata(url)
     if meta.etag is None or meta.location is None:
         raise ValueError(f"the Hub sent no identity (ETag) for {filename}")
+
+    def relocate() -> str:
+        """Where the file is now: the CDN address the Hub gave is signed, and its signature expires."""
+        fresh = get_hf_file_metadata(url)
+        if fresh.etag != meta.etag or fresh.location is None:
+            raise ValueError(f"{filename} changed on the Hub during the download; the next try fetches the new one")
+        return fresh.location
+
     partial = partial_path(cache, repo, meta.etag)
     blob = partial.with_name(meta.etag)
     # The same lock huggingface_hub takes for this blob: one download of it at a time.
@@ -444,7 +460,7 @@ def fetch_file(
                     _size(meta.size) if meta.size is not None else "an unknown size",
                 )
             with partial.open("ab") as out:
-                joined = _receive(meta.location, out, have, meta.size, filename)
+                joined = _receive(_Source(url, meta.location, relocate), out, have, meta.size, filename)
             # A file fetched again after a mismatch is checked too: the Hub may have changed it meanwhile.
             if not (joined or attempt) or _matches(partial, meta.etag):
                 os.replace(partial, blob)
@@ -476,22 +492,53 @@ def _waiting_for(lock: Path, what: str) -> Iterator[None]:
         held.release()
 
 
-def _receive(url: str, out: BinaryIO, have: int, size: int | None, filename: str) -> bool:
-    """Append the file at ``url`` to ``out``, which holds its first ``have`` bytes; whether pieces were joined.
+@dataclass(frozen=True)
+class _Source:
+    """Where a file's bytes come from: its Hub address, where that sent us, and how to ask again."""
 
-    A connection that drops is asked for the rest at once while the tries bring new bytes, and
-    up to STALLED_TRIES times in a row, a pause apart, while they do not (TRIES when they time
-    out). (huggingface_hub's
-    ``http_get`` keeps 10 MB in hand, so a link that dropped more often never got further, and
-    it retries by calling itself, so a link that dropped often ran out of stack.)
+    hub_url: str
+    location: str
+    relocate: Callable[[], str]
+
+
+def _same_or_hub_origin(url: str, target: str) -> bool:
+    """Whether ``target`` is on the host of ``url`` or on one of the Hub's own (scheme, host and port)."""
+
+    def origin(address: str) -> tuple[str, str, int | None]:
+        parsed = httpx2.URL(address)
+        return parsed.scheme, parsed.host.lower(), parsed.port or {"http": 80, "https": 443}.get(parsed.scheme)
+
+    return origin(target) in {origin(url), *(origin(hub) for hub in (*_HUB_ENDPOINTS, endpoint()))}
+
+
+def _request_headers(source: _Source, location: str) -> dict[str, str]:
+    """huggingface_hub's headers, less the user's token where the bytes come from another host."""
+    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # exported lazily
+
+    headers = dict(build_hf_headers())
+    if not _same_or_hub_origin(source.hub_url, location):
+        headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+    return headers
+
+
+def _receive(source: _Source, out: BinaryIO, have: int, size: int | None, filename: str) -> bool:
+    """Append the file at ``source`` to ``out``, which holds its first ``have`` bytes; whether pieces were joined.
+
+    A connection that drops is asked for the rest at once while the tries bring new bytes
+    beyond the furthest point reached, and up to STALLED_TRIES times in a row, a pause apart,
+    while they do not (TRIES when they time out). A CDN that refuses an address it signed
+    earlier has let the signature expire: the Hub is asked for a new one, once per stretch
+    without progress. (huggingface_hub's ``http_get`` keeps 10 MB in hand, so a link that
+    dropped more often never got further, and it retries by calling itself, so a link that
+    dropped often ran out of stack.)
     """
     import time
 
     from huggingface_hub import constants, get_session, hf_raise_for_status
-    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # exported lazily
     from huggingface_hub.utils.tqdm import tqdm
 
-    stalled = 0
+    location = source.location
+    stalled, furthest, relocated = 0, have, False
     # huggingface_hub's own bar, so that HF_HUB_DISABLE_PROGRESS_BARS and a pipe turn it off as before.
     bar = tqdm(  # type: ignore[no-untyped-call]
         total=size, initial=have, unit="B", unit_scale=True, desc=filename[-40:], disable=None
@@ -502,10 +549,10 @@ def _receive(url: str, out: BinaryIO, have: int, size: int | None, filename: str
             if have == size:  # every byte came before, and the try stopped before renaming the file
                 return joined
             before = have
-            headers = {**build_hf_headers(), **({"Range": f"bytes={have}-"} if have else {})}
+            headers = {**_request_headers(source, location), **({"Range": f"bytes={have}-"} if have else {})}
             try:
                 with get_session().stream(
-                    "GET", url, headers=headers, timeout=constants.HF_HUB_DOWNLOAD_TIMEOUT
+                    "GET", location, headers=headers, timeout=constants.HF_HUB_DOWNLOAD_TIMEOUT
                 ) as response:
                     hf_raise_for_status(response)
                     if have and response.status_code != 206:  # the range was ignored: the whole file comes
@@ -517,8 +564,23 @@ def _receive(url: str, out: BinaryIO, have: int, size: int | None, filename: str
                         out.write(chunk)
                         have += len(chunk)
                         bar.update(len(chunk))
+            except HfHubHTTPError as exc:
+                expired = exc.response.status_code in _EXPIRED_STATUS
+                if relocated or not expired or _same_or_hub_origin(source.hub_url, location):
+                    raise
+                log.debug(
+                    "the address of %s was refused (HTTP %s); asking the Hub for a new one",
+                    filename,
+                    exc.response.status_code,
+                )
+                location, relocated = source.relocate(), True
+                continue
             except _DROPPED as exc:
-                stalled = 0 if have > before else stalled + 1
+                # Progress is bytes beyond the furthest point reached: a server that ignores
+                # ranges and drops before the end starts again each time, and gets no further.
+                stalled = 0 if have > furthest else stalled + 1
+                relocated = relocated and have <= furthest
+                furthest = max(furthest, have)
                 # A server that sends nothing for the whole wait gets TRIES, as a host does: the
                 # command then gives up within the wait it promises, not six waits later.
                 if stalled >= (TRIES if isinstance(exc, httpx2.TimeoutException) else STALLED_TRIES):

@@ -6,7 +6,9 @@ so tests can show that a second pull fetches nothing. Weights are served as the 
 LFS files (their sha256 as ETag and in the file list), other files with git's blob hash as
 ETag. It can stall in the middle of a file, as a connection that hangs does, close the
 connection in the middle of every answer, as a flaky network does, and ignore ranges, as some
-proxies do.
+proxies do. With ``cdn`` set, weights are served as the real Hub serves them: the Hub answers
+302 to a signed address on another host (a second server here), which may let each signature
+expire after a number of requests.
 
 Beside it, endpoints that fail the way a network does: a closed port, a server that accepts
 and never answers, a server that answers one HTTP status to everything.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -40,6 +43,17 @@ class FakeHub:
     honour_ranges: bool = True
     # File name -> bytes of every answer sent before the connection is closed, as a flaky network does.
     drop_after: dict[str, int] = field(default_factory=dict)
+    # Weights redirected to the CDN server at ``cdn_url``, which records each request's Authorization
+    # header ("" without one) and refuses a signature after ``signature_uses`` requests (HTTP 403).
+    # Connections dropped with a reset (RST) rather than closed, as a broken link or a firewall does.
+    reset: bool = False
+    # The Authorization header of every request to the Hub itself ("" without one).
+    auth: list[str] = field(default_factory=list)
+    cdn: bool = False
+    cdn_url: str = ""
+    cdn_auth: list[str] = field(default_factory=list)
+    signature_uses: int | None = None
+    signatures: dict[str, int] = field(default_factory=dict)
 
     def commit(self, repo: str) -> str:
         files = sorted(p.name for p in self.repos[repo].iterdir() if p.is_file())
@@ -85,6 +99,7 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
 
         def _route(self, send_body: bool) -> None:
             path = unquote(urlparse(self.path).path)
+            hub.auth.append(self.headers.get("Authorization", ""))
             for repo, folder in hub.repos.items():
                 files = sorted(p for p in folder.iterdir() if p.is_file())
                 commit = hub.commit(repo)
@@ -115,6 +130,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     prefix = f"/{repo}/resolve/{revision}/"
                     if path.startswith(prefix) and (folder / path[len(prefix) :]).is_file():
                         name = path[len(prefix) :]
+                        if hub.cdn and _is_lfs(folder / name):
+                            return self._redirect(repo, folder / name, commit)
                         data = (folder / name).read_bytes()
                         start = self._range_start() if send_body and hub.honour_ranges else 0
                         self.send_response(206 if start else 200)
@@ -129,11 +146,23 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                             hub.ranges.append(self.headers.get("Range", ""))
                             if name in hub.drop_after:
                                 self.wfile.write(data[start:][: hub.drop_after[name]])
-                                self.close_connection = True
+                                _drop(self, hub.reset)
                                 return None
                             self._send(data[start:], hub.stall_after.get(name))
                         return None
             return self._missing("RepoNotFound")
+
+        def _redirect(self, repo: str, file: Path, commit: str) -> None:
+            signature = f"{len(hub.signatures)}"
+            hub.signatures[signature] = 0
+            self.send_response(302)
+            self.send_header("X-Repo-Commit", commit)
+            self.send_header("X-Linked-Etag", f'"{etag(file)}"')
+            self.send_header("X-Linked-Size", str(file.stat().st_size))
+            self.send_header("ETag", f'W/"{hashlib.sha1(file.name.encode()).hexdigest()}"')  # the pointer's
+            self.send_header("Location", f"{hub.cdn_url}/{repo}/{file.name}?signature={signature}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _range_start(self) -> int:
             value = self.headers.get("Range", "")
@@ -158,18 +187,71 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _cdn_handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
+    """The host a weights file is redirected to: plain files by signed address, ranges honoured."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            parsed = urlparse(self.path)
+            repo_and_name, signature = unquote(parsed.path).lstrip("/"), parsed.query.partition("=")[2]
+            repo, _, name = repo_and_name.rpartition("/")
+            hub.cdn_auth.append(self.headers.get("Authorization", ""))
+            uses = hub.signatures.get(signature)
+            if uses is None or (hub.signature_uses is not None and uses >= hub.signature_uses):
+                self.send_response(403)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            hub.signatures[signature] = uses + 1
+            data = (hub.repos[repo] / name).read_bytes()
+            start = int(self.headers.get("Range", "bytes=0-")[len("bytes=") : -1] or 0)
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(data) - start))
+            if start:
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            self.end_headers()
+            hub.downloads.append(f"{repo}/{name}")
+            hub.ranges.append(self.headers.get("Range", ""))
+            if name in hub.drop_after:
+                self.wfile.write(data[start:][: hub.drop_after[name]])
+                _drop(self, hub.reset)
+            else:
+                self.wfile.write(data[start:])
+
+    return Handler
+
+
+def _drop(handler: BaseHTTPRequestHandler, reset: bool) -> None:
+    """End the connection in the middle of an answer: closed, or with ``reset``, reset (RST)."""
+    handler.close_connection = True
+    if reset:
+        handler.wfile.flush()
+        time.sleep(0.3)  # the client reads what was sent: a reset throws away what it has not read
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # Closed here, before the server's own graceful shutdown (a FIN) can run; the files hold it open.
+        handler.rfile.close()
+        handler.wfile.close()
+        handler.connection.close()
+
+
 @contextmanager
 def serve(repos: dict[str, Path]) -> Iterator[FakeHub]:
     hub = FakeHub(repos)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hub))
+    cdn = ThreadingHTTPServer(("127.0.0.1", 0), _cdn_handler(hub))
     hub.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    hub.cdn_url = f"http://127.0.0.1:{cdn.server_address[1]}"
+    for each in (server, cdn):
+        threading.Thread(target=each.serve_forever, daemon=True).start()
     try:
         yield hub
     finally:
-        server.shutdown()
-        server.server_close()
+        for each in (server, cdn):
+            each.shutdown()
+            each.server_close()
 
 
 def closed_port() -> str:

@@ -28,7 +28,7 @@ from summarize_cli.status import ExitStatus
 from summarize_cli.types import ModelSpec
 
 from conftest import ROOT, SEED, run_cli
-from fake_hub import closed_port, serve, silent_server, status_server, wait_for
+from fake_hub import FakeHub, closed_port, serve, silent_server, status_server, wait_for
 
 SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
 TRANSLATOR = "Helsinki-NLP/opus-mt-en-uk"
@@ -501,6 +501,88 @@ def test_a_download_asks_again_while_the_drops_bring_bytes_and_gives_up_when_the
         worker.join(timeout=20)
         assert not worker.is_alive() and len(failed) == 1
         assert fake.ranges == [""] * hub.STALLED_TRIES
+
+
+def test_the_users_token_goes_to_the_hub_and_never_to_the_cdn_it_redirects_to(
+    tmp_path: Path, online_in_process: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_secret")
+    repo = _repo(tmp_path)
+    with serve({SUMMARIZER: repo}) as fake:
+        fake.cdn = True
+        fake.drop_after = {"model.safetensors": 2 * MB + MB // 2}  # and resumed from the CDN too
+        path = hub.fetch_file(SUMMARIZER, "model.safetensors", None, cache_dir=tmp_path / "cache", endpoint=fake.url)
+    assert path.read_bytes() == (repo / "model.safetensors").read_bytes()
+    assert fake.auth and set(fake.auth) == {"Bearer hf_secret"}  # the Hub itself gets the token
+    assert fake.ranges == ["", f"bytes={2 * MB}-"]
+    assert fake.cdn_auth == ["", ""]
+
+
+def test_an_expired_cdn_address_is_asked_for_again_and_the_download_goes_on(
+    tmp_path: Path, online_in_process: None
+) -> None:
+    repo = _repo(tmp_path, 6 * MB)
+    with serve({SUMMARIZER: repo}) as fake:
+        fake.cdn = True
+        fake.signature_uses = 1  # each address works once: every resume needs a new one
+        fake.drop_after = {"model.safetensors": 2 * MB + MB // 2}
+        path = hub.fetch_file(SUMMARIZER, "model.safetensors", None, cache_dir=tmp_path / "cache", endpoint=fake.url)
+    assert path.read_bytes() == (repo / "model.safetensors").read_bytes()
+    assert fake.ranges == ["", f"bytes={2 * MB}-", f"bytes={4 * MB}-"]
+    assert len(fake.cdn_auth) == 5  # two refusals of a used address between the three pieces
+
+
+def _failure_of_fetch(fake: FakeHub, cache: Path) -> BaseException:
+    """What fetching the weights raised, in a thread given 20 s: a download that never ends fails the test."""
+    import threading
+
+    failed: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            hub.fetch_file(SUMMARIZER, "model.safetensors", None, cache_dir=cache, endpoint=fake.url)
+        except httpx2.HTTPError as exc:
+            failed.append(exc)
+
+    worker = threading.Thread(target=fetch, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "the download went on asking"
+    [failure] = failed
+    return failure
+
+
+def test_a_cdn_that_refuses_a_fresh_address_too_is_given_up_at_once(tmp_path: Path, online_in_process: None) -> None:
+    repo = _repo(tmp_path)
+    with serve({SUMMARIZER: repo}) as fake:
+        fake.cdn = True
+        fake.signature_uses = 0
+        failure = _failure_of_fetch(fake, tmp_path / "cache")
+    assert isinstance(failure, HfHubHTTPError) and failure.response.status_code == 403
+    assert len(fake.cdn_auth) == 2  # the first address and one fresh one, not a loop
+
+
+def test_a_connection_reset_in_the_middle_of_a_file_is_resumed(tmp_path: Path, online_in_process: None) -> None:
+    repo = _repo(tmp_path, 6 * MB)
+    with serve({SUMMARIZER: repo}) as fake:
+        fake.reset = True
+        fake.drop_after = {"model.safetensors": 2 * MB + MB // 2}
+        path = hub.fetch_file(SUMMARIZER, "model.safetensors", None, cache_dir=tmp_path / "cache", endpoint=fake.url)
+    assert path.read_bytes() == (repo / "model.safetensors").read_bytes()
+    assert fake.ranges == ["", f"bytes={2 * MB}-", f"bytes={4 * MB}-"]
+
+
+def test_a_server_that_ignores_ranges_and_drops_before_the_end_is_given_up(
+    tmp_path: Path, online_in_process: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hub, "CHUNK_BYTES", 1024)
+    monkeypatch.setattr(hub, "STALLED_PAUSE_SECONDS", 0.01)
+    repo = _repo(tmp_path, 64 * 1024)
+    with serve({SUMMARIZER: repo}) as fake:
+        fake.honour_ranges = False  # every try starts again from the first byte, and gets no further
+        fake.drop_after = {"model.safetensors": 1536}
+        assert isinstance(_failure_of_fetch(fake, tmp_path / "cache"), httpx2.RemoteProtocolError)
+    assert len(fake.ranges) == 1 + hub.STALLED_TRIES
 
 
 def test_a_file_that_changes_on_the_hub_during_its_download_is_not_kept_under_its_old_name(
