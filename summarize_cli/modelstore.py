@@ -93,6 +93,20 @@ def _shards_present(index: Path) -> bool:
     return all((index.parent / name).is_file() for name in set(weight_map.values()))
 
 
+def local_folder(spec: ModelSpec) -> Path:
+    """The folder of a model configured as a path; ModelUnavailableError, saying where to fix it, when it is not there."""
+    folder = Path(spec.model).expanduser()
+    if not folder.is_dir():
+        from .hub import config_key, describe_model
+
+        raise ModelUnavailableError(
+            f"{describe_model(spec)} names a folder that {'is a file' if folder.exists() else 'does not exist'}; "
+            f"set model under {config_key(spec)} in models.toml to a folder that holds the model's files, "
+            "or to a Hugging Face id"
+        )
+    return folder
+
+
 def status(spec: ModelSpec) -> ModelStatus:
     """Whether ``spec`` can be loaded without the network, where from, and its size on disk."""
     if spec.is_local:
@@ -192,7 +206,7 @@ def pull(spec: ModelSpec, announce: Callable[[Download], None] = note_first_down
     the model, says why in words and what to do.
     """
     if spec.is_local:
-        return Path(spec.model)
+        return local_folder(spec)
     from . import hub
 
     download = plan(spec)
@@ -219,6 +233,8 @@ def model_identity(spec: ModelSpec) -> tuple[str, bool]:
 
     if spec.is_local:
         folder = Path(spec.model)
+        if not folder.is_dir():
+            return "local-missing", False  # loading it says what is wrong
         stamp = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()) if p.is_file()]
         return "local-" + hashlib.sha256("\n".join([str(folder.resolve()), *stamp]).encode()).hexdigest()[:16], True
     snapshot = cached_snapshot(spec)

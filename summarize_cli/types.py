@@ -47,8 +47,12 @@ class ModelSpec:
 
     @property
     def is_local(self) -> bool:
-        """Whether ``model`` names a directory on disk rather than a Hub id."""
-        return Path(self.model).is_dir()
+        """Whether ``model`` names a folder on disk rather than a Hub id, whether the folder is there or not.
+
+        A Hub id is ``name`` or ``owner/name``; a path is absolute (the configuration makes
+        relative ones so), starts with ``.`` or ``~``, or is a folder that exists.
+        """
+        return self.model.startswith((".", "~")) or Path(self.model).is_absolute() or Path(self.model).is_dir()
 
 
 @dataclass(frozen=True)

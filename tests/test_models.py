@@ -213,3 +213,30 @@ def test_first_use_downloads_converts_once_and_then_works_offline(tiny_models: T
     assert second.returncode == 0, second.stderr.decode()
     assert b"converting" not in second.stderr
     assert sorted(p.name for p in cache.iterdir() if not p.name.startswith(".")) == converted
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["models", "check"], ["models", "pull"], ["--offline", "models", "pull"], ["-f", "json", str(ROOT / "seeds")]],
+)
+def test_a_model_folder_that_is_not_there_is_said_so_with_where_to_fix_it(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path, command: list[str]
+) -> None:
+    config = write_config(tmp_path / "models.toml", tmp_path / "no-such" / "bart", tiny_models.translators)
+    result = invoke(cli, ["-c", str(config), *command])
+    assert result.exit_code == ExitStatus.MODEL_UNAVAILABLE, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"the summary model '{tmp_path / 'no-such' / 'bart'}' names a folder that does not exist" in result.stderr
+    assert "under [summarizer] in models.toml" in result.stderr
+    assert "HTTPS_PROXY" not in result.stderr  # nothing to do with the network
+
+
+def test_models_lists_a_model_folder_that_is_not_there_as_missing(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "models.toml", tmp_path / "no-such" / "bart", tiny_models.translators)
+    result = invoke(cli, ["-c", str(config), "models", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    listed = {(m["role"], m["language"]): m for m in json.loads(result.stdout)["models"]}
+    assert listed[("summary", "en")]["available"] is False
+    assert listed[("translation", "uk")]["available"] is True

@@ -159,7 +159,9 @@ def _alive(pid: int) -> bool:
 def _source_folder(spec: ModelSpec, offline: bool) -> Path:
     """The folder holding the model's files; a Hub model is downloaded the first time."""
     if spec.is_local:
-        folder = Path(spec.model)
+        from ..modelstore import local_folder
+
+        folder = local_folder(spec)
     else:
         from ..modelstore import cached_snapshot, pull
 

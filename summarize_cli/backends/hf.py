@@ -65,10 +65,12 @@ def load_pretrained(spec: ModelSpec, offline: bool) -> tuple[Any, Any]:
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     from .. import hub
-    from ..modelstore import cached_snapshot, pull
+    from ..modelstore import cached_snapshot, local_folder, pull
 
     hub.prepare()
-    if not offline and not spec.is_local and cached_snapshot(spec) is None:
+    if spec.is_local:
+        local_folder(spec)
+    elif not offline and cached_snapshot(spec) is None:
         pull(spec)  # a first download in the open: its size, its progress, and a clear message when it fails
     kwargs: dict[str, Any] = {"revision": spec.revision, "local_files_only": offline, "trust_remote_code": False}
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -104,7 +103,7 @@ def models_pull(
     from ..backends.hf import hub_progress_bars, unavailable_message
     from ..config import load_config
     from ..errors import ModelUnavailableError
-    from ..modelstore import Download, cached_snapshot, configured, human_size, pull
+    from ..modelstore import Download, cached_snapshot, configured, human_size, local_folder, pull
     from ..registry import choose_backend
 
     if quiet:
@@ -124,7 +123,7 @@ def models_pull(
         where = resolve_device(device)
         for spec in specs:
             if offline:
-                cached = Path(spec.model) if spec.is_local else cached_snapshot(spec)
+                cached = local_folder(spec) if spec.is_local else cached_snapshot(spec)
                 if cached is None:
                     raise ModelUnavailableError(unavailable_message(spec, offline, FileNotFoundError(spec.model)))
                 folder = cached
