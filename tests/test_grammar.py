@@ -126,3 +126,67 @@ def test_error_and_warning_lines_are_labelled(capsys: pytest.CaptureFixture[str]
         "summarize-cli: error: first line",
         "summarize-cli: error: second line",
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--no-such-option", "a.txt"], "No such option '--no-such-option'"),
+        (["models", "pul"], "No such command 'pul'. Did you mean 'pull'?"),
+        (["-f", "yaml", "a.txt"], "Invalid value for '-f' / '--format'"),
+        (["dedupe", "--nope"], "No such option '--nope'"),
+    ],
+)
+def test_a_usage_error_reads_as_every_other_error(runner: CliRunner, args: list[str], words: str) -> None:
+    result = invoke(runner, args)
+    assert result.exit_code == ExitStatus.USAGE
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Usage: summarize-cli") and lines[1].startswith("Try 'summarize-cli")
+    assert lines[-1].startswith(f"summarize-cli: error: {words}")
+    assert not any(line.startswith("Error:") for line in lines)
+
+
+@pytest.mark.parametrize("command", [["dedupe"], ["check", "-", "-", "--language", "en"]])
+def test_ctrl_c_in_any_command_is_status_130(command: list[str], config: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    # Waiting on standard input that never ends, as a pipe from a slow program does.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "summarize_cli", "-c", str(config), *command],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        time.sleep(2)  # well into reading
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == ExitStatus.INTERRUPTED, err.decode()
+    assert b"summarize-cli: interrupted" in err and b"Aborted!" not in err and b"Traceback" not in err
+
+
+def test_with_standard_output_closed_and_no_output_folder_nothing_runs(article: Path, config: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-m", "summarize_cli", "-c", str(config), "--no-translate", str(article)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        close_fds=True,
+        preexec_fn=lambda: __import__("os").close(1),
+    )
+    assert done.returncode == ExitStatus.USAGE
+    assert b"summarize-cli: error: standard output is closed" in done.stderr and b"-o DIR" in done.stderr

@@ -62,6 +62,24 @@ class MainGroup(click.Group):
     an input named like a subcommand is given as ``./models`` or after ``--``.
     """
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the tool; click's own endings become the contract's: usage errors and Ctrl-C.
+
+        A usage error says ``summarize-cli: error:`` like every other error (click says
+        ``Error:``), and Ctrl-C in any command exits 130 (click says ``Aborted!`` and exits 1).
+        """
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            status = super().main(*args, standalone_mode=False, **kwargs)
+        except click.Abort:
+            click.echo("summarize-cli: interrupted", err=True)
+            sys.exit(int(ExitStatus.INTERRUPTED))
+        except click.ClickException as exc:
+            show_click_error(exc)
+            sys.exit(exc.exit_code)
+        sys.exit(status if isinstance(status, int) else 0)
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         """Register ``cmd``; the main job's usage errors and completions read as the tool's own."""
         super().add_command(cmd, name)
@@ -108,6 +126,18 @@ class MainGroup(click.Group):
 def error_lines(message: str) -> list[str]:
     """``message`` as stderr lines, each starting ``summarize-cli: error:``."""
     return [f"summarize-cli: error: {line}" for line in message.splitlines() or [""]]
+
+
+def show_click_error(exc: click.ClickException) -> None:
+    """A usage error as click shows it (the usage and where to find help), with our error prefix."""
+    ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+    if ctx is not None:
+        click.echo(ctx.get_usage(), err=True)
+        if ctx.command.get_help_option(ctx) is not None:
+            longest = max(ctx.command.get_help_option_names(ctx), key=len)
+            click.echo(f"Try '{ctx.command_path} {longest}' for help.", err=True)
+    for line in error_lines(exc.format_message()):
+        click.echo(line, err=True)
 
 
 def fail(message: str, status: ExitStatus) -> NoReturn:

@@ -209,6 +209,8 @@ def run(
     input; with no INPUT, piped standard input is read.
     """
     ctx = click.get_current_context()
+    if sys.stdout is None and output_dir is None:
+        raise click.UsageError("standard output is closed, and the results would go there; give -o DIR for files")
     _usable_streams()
     if no_summary and summary_mode == "extractive":
         raise click.UsageError("--no-summary and --summary extractive contradict each other")
