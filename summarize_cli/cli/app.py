@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -62,16 +63,24 @@ class MainGroup(click.Group):
     an input named like a subcommand is given as ``./models`` or after ``--``.
     """
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Run the tool; click's own endings become the contract's: usage errors and Ctrl-C.
 
         A usage error says ``summarize-cli: error:`` like every other error (click says
         ``Error:``), and Ctrl-C in any command exits 130 (click says ``Aborted!`` and exits 1).
         """
+        run = functools.partial(super().main, args, prog_name, complete_var, standalone_mode=False, **extra)
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return run()
         try:
-            status = super().main(*args, standalone_mode=False, **kwargs)
+            status: Any = run()
         except click.Abort:
             click.echo("summarize-cli: interrupted", err=True)
             sys.exit(int(ExitStatus.INTERRUPTED))
