@@ -190,3 +190,12 @@ def test_with_standard_output_closed_and_no_output_folder_nothing_runs(article: 
     )
     assert done.returncode == ExitStatus.USAGE
     assert b"summarize-cli: error: standard output is closed" in done.stderr and b"-o DIR" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["pull", "check"])
+def test_a_model_name_that_is_not_configured_is_a_usage_error_that_lists_them(
+    runner: CliRunner, config: Path, command: str
+) -> None:
+    result = invoke(runner, ["-c", str(config), "models", command, "pl", "xx"])
+    assert result.exit_code == ExitStatus.USAGE
+    assert f"no model is configured for xx in {config}; choose from pl, summary" in result.stderr

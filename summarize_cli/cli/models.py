@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import SummarizeError
 from ..status import ExitStatus
 from .app import HELP, complete_models, error_lines, exit_for, fail, log_to_stderr, main, shared_options
+
+if TYPE_CHECKING:
+    from ..types import Config
 
 NAMES = click.argument("names", metavar="[LANG|summary]...", nargs=-1, shell_complete=complete_models)
 
@@ -119,7 +123,7 @@ def models_pull(
         click.echo(f"summarize-cli: {s.role} model {s.model}: {size} (of {human_size(download.size_bytes)})", err=True)
 
     try:
-        specs = configured(load_config(config_path), names)
+        specs = configured(_known(load_config(config_path), names), names)
         where = resolve_device(device)
         for spec in specs:
             if offline:
@@ -168,7 +172,7 @@ def models_check(
 
     log_to_stderr(quiet, verbose)
     try:
-        specs = configured(load_config(config_path), names)
+        specs = configured(_known(load_config(config_path), names), names)
         registry = ModelRegistry(device=device, offline=offline)
         reports = [check_model(spec, registry.get) for spec in specs]
     except SummarizeError as exc:
@@ -198,3 +202,15 @@ def models_check(
             click.echo(line, err=True)
         sys.exit(int(ExitStatus.MODEL_UNAVAILABLE))
     sys.exit(int(ExitStatus.OK if all(r.ok for r in reports) else ExitStatus.PARTIAL_FAILURE))
+
+
+def _known(config: Config, names: tuple[str, ...]) -> Config:
+    """``config``, once every name given is one it configures; else a usage error that lists them."""
+    known = sorted({"summary", *config.translators, *config.pivots})
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise click.UsageError(
+            f"no model is configured for {', '.join(unknown)} in {config.path}; choose from {', '.join(known)}",
+            ctx=click.get_current_context(),
+        )
+    return config
