@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import logging
 import queue
@@ -11,6 +12,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from .backends.base import Seq2SeqModel
+from .backends.native import settle_at_exit
 from .errors import ModelUnavailableError, SummarizeError
 from .types import ModelSpec
 
@@ -96,7 +98,9 @@ def _in_background(job: Callable[[], None]) -> None:
     global _worker
     with _worker_lock:
         if _worker is None:
-            # A daemon, so that Ctrl-C during a first conversion ends the run without waiting for it.
+            # A daemon, so that Ctrl-C during a first conversion ends the run without waiting for it;
+            # but never in the middle of a native library's work, which would abort the process.
+            atexit.register(settle_at_exit)
             _worker = threading.Thread(target=_work_forever, name="summarize-cli-prefetch", daemon=True)
             _worker.start()
     _jobs.put(job)

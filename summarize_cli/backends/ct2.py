@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import GenerationError, ModelUnavailableError
 from ..types import GenerationSettings, ModelSpec
 from .hf import TokenizedModel, hub_progress_bars, tidy_output, unavailable_message
+from .native import native_step
 from .tokenizer import Tokenizer, is_saved, load_tokenizer
 
 log = logging.getLogger("summarize_cli")
@@ -295,16 +296,17 @@ class CTranslate2Model(TokenizedModel):
         self.compute_type = spec.compute_type or default_compute_type(device)
         path = ensure_converted(spec, self.compute_type, offline)
         runtime = _read_json(path / RUNTIME)
-        self.tokenizer = load_tokenizer(path / TOKENIZER)
         # Read as transformers' GenerationConfig is: one attribute per setting.
         self.defaults = SimpleNamespace(**runtime["generation"])
         self._limit = int(runtime["input_limit"])
-        try:
-            self.translator = ctranslate2.Translator(
-                str(path), device=device, compute_type=self.compute_type, intra_threads=os.cpu_count() or 0
-            )
-        except (RuntimeError, ValueError) as exc:
-            raise ConversionError(f"{spec.model}: the converted model could not be loaded: {exc}") from exc
+        with native_step():
+            self.tokenizer = load_tokenizer(path / TOKENIZER)
+            try:
+                self.translator = ctranslate2.Translator(
+                    str(path), device=device, compute_type=self.compute_type, intra_threads=os.cpu_count() or 0
+                )
+            except (RuntimeError, ValueError) as exc:
+                raise ConversionError(f"{spec.model}: the converted model could not be loaded: {exc}") from exc
         self._suppress = self._suppressed_tokens()
 
     def encode(self, texts: Sequence[str], special_tokens: bool = True) -> list[list[int]]:

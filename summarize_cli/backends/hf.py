@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import GenerationError, ModelUnavailableError
 from ..types import GenerationSettings, ModelSpec
+from .native import native_step
 
 # A tokenizer with no limit reports a huge sentinel instead of None.
 _NO_LIMIT = 1_000_000
@@ -74,8 +75,9 @@ def load_pretrained(spec: ModelSpec, offline: bool) -> tuple[Any, Any]:
         pull(spec)  # a first download in the open: its size, its progress, and a clear message when it fails
     kwargs: dict[str, Any] = {"revision": spec.revision, "local_files_only": offline, "trust_remote_code": False}
     try:
-        tokenizer = AutoTokenizer.from_pretrained(spec.model, **kwargs)
-        model = AutoModelForSeq2SeqLM.from_pretrained(spec.model, **kwargs)
+        with native_step():
+            tokenizer = AutoTokenizer.from_pretrained(spec.model, **kwargs)
+            model = AutoModelForSeq2SeqLM.from_pretrained(spec.model, **kwargs)
     except (*hub.ERRORS, KeyError, ImportError) as exc:
         raise ModelUnavailableError(unavailable_message(spec, offline, exc)) from exc
     return tokenizer, model

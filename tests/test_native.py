@@ -1,0 +1,91 @@
+"""A process never exits in the middle of a native library's work in the background loader."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import cast
+
+import pytest
+
+from summarize_cli.backends import native
+from summarize_cli.registry import default_loader
+from summarize_cli.types import Backend, ModelSpec
+
+from conftest import TinyModels
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(native, "_idle", threading.Condition())
+    monkeypatch.setattr(native, "_running", 0)
+    monkeypatch.setattr(native, "_exiting", False)
+    yield
+
+
+def test_exit_waits_for_a_native_step_under_way() -> None:
+    inside, finished = threading.Event(), []
+
+    def load() -> None:
+        with native.native_step():
+            inside.set()
+            time.sleep(0.5)
+            finished.append(True)
+
+    threading.Thread(target=load, daemon=True).start()
+    assert inside.wait(5)
+    started = time.monotonic()
+    assert native.settle_at_exit(timeout=10)
+    assert finished == [True] and time.monotonic() - started >= 0.4
+
+
+def test_no_native_step_starts_once_exit_has_begun() -> None:
+    assert native.settle_at_exit(timeout=1)  # nothing under way: at once
+    entered = []
+
+    def load() -> None:
+        with native.native_step():
+            entered.append(True)
+
+    late = threading.Thread(target=load, daemon=True)
+    late.start()
+    late.join(timeout=1)
+    assert late.is_alive() and entered == []  # held before the native code, until the process ends
+
+
+def test_exit_waits_only_so_long() -> None:
+    release = threading.Event()
+
+    def stuck() -> None:
+        with native.native_step():
+            release.wait(10)
+
+    threading.Thread(target=stuck, daemon=True).start()
+    time.sleep(0.1)
+    assert native.settle_at_exit(timeout=0.2) is False
+    release.set()
+
+
+@pytest.mark.parametrize("backend", ["ctranslate2", "transformers"])
+def test_both_backends_load_their_models_inside_a_native_step(
+    tiny_models: TinyModels, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarize_cli.backends import ct2, hf
+
+    seen: list[int] = []
+    real = native.native_step
+
+    def recording() -> AbstractContextManager[None]:
+        seen.append(native._running)
+        return real()
+
+    monkeypatch.setattr(ct2, "native_step", recording)
+    monkeypatch.setattr(hf, "native_step", recording)
+    spec = ModelSpec(
+        model=str(tiny_models.translators["uk"]), role="translation", language="uk", backend=cast(Backend, backend)
+    )
+    model = default_loader(spec, "cpu", offline=True)
+    assert model.count_tokens(["The talks continue."])[0] > 0
+    assert seen == [0]
