@@ -12,6 +12,7 @@ huggingface_hub and httpx2 are imported here; import this module lazily.
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import re
@@ -208,7 +209,11 @@ def describe_cause(exc: BaseException, host: str = "the Hub") -> str:
     chain = list(_chain(exc))
     for e in chain:
         if isinstance(e, HubGaveUp):
-            tries = f" (gave up after {e.failure.tries} tries)" if e.failure.tries > 1 else ""
+            tries = (
+                f" (it failed {e.failure.tries} times in this run, so it was not asked again)"
+                if e.failure.tries > 1
+                else ""
+            )
             return e.failure.cause + tries
     for e in chain:
         if isinstance(e, OSError) and e.errno == errno.ENOSPC:
@@ -226,6 +231,10 @@ def describe_cause(exc: BaseException, host: str = "the Hub") -> str:
             return f"the Hub has no such model, or it is private (HTTP {status})"
         if isinstance(e, HfHubHTTPError):
             return _status_cause(e.response.status_code, host)
+    for e in chain:
+        if isinstance(e, json.JSONDecodeError):
+            # What a captive portal or a filtering proxy does: a web page where the Hub's data should be.
+            return f"{host} answered, but not as the Hub does (a web page, perhaps a proxy's or a network's login page)"
     text = _names(exc)
     for e in chain:
         if isinstance(e, httpx2.ProxyError) or ("proxy" in text and isinstance(e, httpx2.TransportError)):

@@ -302,3 +302,23 @@ def test_separate_vocabularies_are_not_converted(tiny_models: TinyModels, tmp_pa
     with pytest.raises(ct2.ConversionError, match="separate source and target vocabularies"):
         CTranslate2Model(spec, "cpu", offline=True)
     assert not list(converted_path(spec, "int8").parent.glob(f"{converted_path(spec, 'int8').name}*"))
+
+
+def test_a_conversion_that_fills_the_disk_says_where_and_what_to_do(
+    tiny_models: TinyModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ct2.CACHE_ENV, str(tmp_path / "ct2"))
+
+    def full_disk(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(
+            command, 1, "", "Traceback ...\nOSError: [Errno 28] No space left on device\n"
+        )
+
+    monkeypatch.setattr(subprocess, "run", full_disk)
+    spec = ModelSpec(model=str(tiny_models.translators["uk"]), role="translation", language="uk")
+    with pytest.raises(ct2.ConversionError) as caught:
+        ensure_converted(spec, "int8", offline=True)
+    assert str(caught.value) == (
+        f"{spec.model} could not be converted for CTranslate2: the disk holding its cache ({tmp_path / 'ct2'}) "
+        "is full; free some space there, or set SUMMARIZE_CLI_CACHE to a folder on a larger disk"
+    )

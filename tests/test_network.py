@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import logging
 import os
 import signal
@@ -45,6 +46,8 @@ ENDPOINTS = {
     "silent": (silent_server, "did not answer in time"),
     "500": (lambda: status_server(500), "server problem (HTTP 500)"),
     "401": (lambda: status_server(401), "refused access (HTTP 401)"),
+    # A captive portal or a filtering proxy: 200, and no data of the Hub's.
+    "portal": (lambda: status_server(200), "answered, but not as the Hub does"),
 }
 COMMANDS = {
     "pull": ["models", "pull"],
@@ -122,7 +125,9 @@ def test_a_host_that_failed_twice_is_not_asked_again() -> None:
         with pytest.raises(hub.HubGaveUp) as gave_up:
             client.get(url + "/another")
     assert gave_up.value.failure.tries == hub.TRIES
-    assert hub.describe_cause(gave_up.value).endswith("refused the connection (gave up after 2 tries)")
+    assert hub.describe_cause(gave_up.value).endswith(
+        "refused the connection (it failed 2 times in this run, so it was not asked again)"
+    )
 
 
 def test_an_answer_lets_the_host_be_asked_again() -> None:
@@ -130,7 +135,9 @@ def test_an_answer_lets_the_host_be_asked_again() -> None:
         assert [client.get(url).status_code for _ in range(4)] == [503, 200, 503, 503]
         with pytest.raises(hub.HubGaveUp) as gave_up:
             client.get(url)
-    assert "server problem (HTTP 503) (gave up after 2 tries)" in hub.describe_cause(gave_up.value)
+    assert "server problem (HTTP 503) (it failed 2 times in this run, so it was not asked again)" in hub.describe_cause(
+        gave_up.value
+    )
 
 
 def test_a_silent_server_costs_the_capped_wait_not_the_asked_one(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,6 +204,14 @@ def test_each_cause_is_said_in_words(exc: BaseException, words: str) -> None:
     wrapped = _caused_by(OSError("We couldn't connect to the Hub"), exc)  # as transformers wraps them
     assert words in hub.describe_cause(wrapped, "huggingface.co")
     assert hub.is_network_error(wrapped)
+
+
+def test_a_web_page_where_the_hubs_data_should_be_is_said_in_words() -> None:
+    # What a captive portal or a filtering proxy sends: a page, where huggingface_hub parses JSON.
+    page = _caused_by(OSError("model info"), json.JSONDecodeError("Expecting value", "<html>", 0))
+    assert hub.describe_cause(page, "huggingface.co") == (
+        "huggingface.co answered, but not as the Hub does (a web page, perhaps a proxy's or a network's login page)"
+    )
 
 
 def test_advice_fits_the_cause() -> None:

@@ -211,6 +211,11 @@ def ensure_converted(spec: ModelSpec, quantization: str, offline: bool) -> Path:
     proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0 or not is_complete(target):
         detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        if "[Errno 28]" in detail or "No space left on device" in detail:
+            detail = (
+                f"the disk holding its cache ({cache_root()}) is full; free some space there, "
+                f"or set {CACHE_ENV} to a folder on a larger disk"
+            )
         raise ConversionError(f"{spec.model} could not be converted for CTranslate2: {detail}")
     return target
 
