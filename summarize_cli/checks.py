@@ -309,7 +309,7 @@ def unsupported_numbers(source: str, summary: str) -> list[QualityWarning]:
             spans.append(mention.span)
     spans.extend(_date_problems(summary, source))
     return [
-        QualityWarning(code="unsupported_number", message=f"'{span}' is not in the source", span=span)
+        QualityWarning(code="unsupported_number", message=f"'{span}' is not in the source.", span=span)
         for span in dict.fromkeys(spans)
     ]
 
@@ -324,14 +324,14 @@ def number_mismatches(source: str, translation: str, language: str) -> list[Qual
         if mention.is_word:
             continue
         if not mention.values & kept:
-            message = f"the number in '{mention.span}' is missing from the translation"
+            message = f"The number in '{mention.span}' is missing from the translation."
         elif mention.percent and not mention.values & kept_percent:
-            message = f"'{mention.span}' is no longer a percentage in the translation"
+            message = f"'{mention.span}' is no longer a percentage in the translation."
         else:
             continue
         warnings.append(QualityWarning(code="number_mismatch", message=message, language=language, span=mention.number))
     for span in _date_problems(source, translation):
-        message = f"'{span}' is missing or changed in the translation"
+        message = f"'{span}' is missing or changed in the translation."
         warnings.append(QualityWarning(code="number_mismatch", message=message, language=language, span=span))
     return warnings
 
@@ -521,7 +521,7 @@ def unsupported_names(
             if missing and span not in seen:
                 seen.add(span)
                 warnings.append(
-                    QualityWarning(code="unsupported_name", message=f"'{span}' is not in the source", span=span)
+                    QualityWarning(code="unsupported_name", message=f"'{span}' is not in the source.", span=span)
                 )
     return warnings
 
@@ -578,7 +578,7 @@ def wrong_language(text: str, language: str, limits: Thresholds = THRESHOLDS) ->
     name = _LANGUAGE_NAMES.get(language, language)
     share = script_share(text, script)
     if share < limits.script_share:
-        message = f"expected {name} ({script.title()} script), but only {share:.0%} of its letters are in that script."
+        message = f"Expected {name} ({script.title()} script), but only {share:.0%} of its letters are in that script."
         return [QualityWarning(code="wrong_language", language=language, message=message)]
     if language not in ALPHABETS:
         return []
@@ -588,7 +588,7 @@ def wrong_language(text: str, language: str, limits: Thresholds = THRESHOLDS) ->
         return []
     foreign = _foreign_letters(text, language)
     reason = f", and it has letters {name} does not use ({foreign})" if foreign else ""
-    message = f"expected {name}, but it reads as {_LANGUAGE_NAMES[other]}{reason}."
+    message = f"Expected {name}, but it reads as {_LANGUAGE_NAMES[other]}{reason}."
     return [QualityWarning(code="wrong_language", language=language, message=message)]
 
 
@@ -623,13 +623,13 @@ def repetition(source: str, output: str, language: str | None = None) -> list[Qu
     """A warning when the output loops or runs far longer than its source."""
     span = looping_span(output)
     if span is not None:
-        return [QualityWarning(code="repetition", language=language, message=f"repeats '{span}'", span=span)]
+        return [QualityWarning(code="repetition", language=language, message=f"The text repeats '{span}'.", span=span)]
     if is_runaway(source, output):
         return [
             QualityWarning(
                 code="repetition",
                 language=language,
-                message=f"is {len(output)} characters long against {len(source)} in its source",
+                message=f"The text is {len(output)} characters long against {len(source)} in its source.",
             )
         ]
     return []
@@ -638,7 +638,11 @@ def repetition(source: str, output: str, language: str | None = None) -> list[Qu
 def untranslated(source: str, translation: str, language: str) -> list[QualityWarning]:
     """A "translation" that is just its source."""
     if any(ch.isalpha() for ch in source) and " ".join(source.lower().split()) == " ".join(translation.lower().split()):
-        return [QualityWarning(code="untranslated", language=language, message="is identical to its source")]
+        return [
+            QualityWarning(
+                code="untranslated", language=language, message="The translation is identical to its source."
+            )
+        ]
     return []
 
 
@@ -699,7 +703,7 @@ def glossary_mismatches(pairs: Sequence[tuple[str, str]], language: str, glossar
         found = _term_pattern(term)
         wanted = rendering_pattern(rendering, language)
         if any(found.search(src) and not wanted.search(out) for src, out in pairs):
-            message = f"'{term}' should be translated as '{rendering}' (glossary {glossary.path})"
+            message = f"'{term}' should be translated as '{rendering}' (glossary {glossary.path})."
             warnings.append(QualityWarning(code="glossary_mismatch", message=message, language=language, span=term))
     return warnings
 

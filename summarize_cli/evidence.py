@@ -94,7 +94,7 @@ def weak_evidence(evidence: Sequence[Evidence], limit: float = WEAK_EVIDENCE) ->
     warnings = []
     for item in evidence:
         if item.score < limit and _WORD.search(item.summary):
-            message = f"'{item.summary}' has weak support in the source (best match {item.score:.2f})"
+            message = f"'{item.summary}' has weak support in the source (best match {item.score:.2f})."
             warnings.append(QualityWarning(code="weak_evidence", message=message, span=item.summary))
     return warnings
 
@@ -145,6 +145,6 @@ def low_roundtrip(trip: RoundTrip, limit: float = LOW_ROUNDTRIP) -> list[Quality
     worst = trip.worst
     message = (
         f"round-trip chrF {trip.score:.1f} is under {limit:.0f}; worst sentence ({worst.score:.1f}): "
-        f"'{worst.source}' came back as '{worst.back}'"
+        f"'{worst.source}' came back as '{worst.back}'."
     )
     return [QualityWarning(code="low_roundtrip", language=trip.language, message=message, span=worst.translation)]

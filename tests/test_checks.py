@@ -94,10 +94,10 @@ def test_latin_names_inside_korean_are_fine() -> None:
 
 def test_wrong_language_messages_are_whole_sentences() -> None:
     [script] = checks.wrong_language("Zelensky offers a trade.", "ko")
-    assert script.message == "expected Korean (Hangul script), but only 0% of its letters are in that script."
+    assert script.message == "Expected Korean (Hangul script), but only 0% of its letters are in that script."
     [cyrillic] = checks.wrong_language("Переговоры продолжаются в Женеве на следующей неделе.", "uk")
     assert cyrillic.message == (
-        "expected Ukrainian, but it reads as Russian, and it has letters Ukrainian does not use (ы)."
+        "Expected Ukrainian, but it reads as Russian, and it has letters Ukrainian does not use (ы)."
     )
 
 
@@ -255,7 +255,7 @@ def test_a_plain_news_sentence_reads_as_its_language_when_checked_as_another(
     [warning] = checks.wrong_language(sentence, checked)
     assert warning.code == "wrong_language" and warning.language == checked
     readings = {"Russian", "Bulgarian"} if sentence == TIE else {NAMES[written]}
-    assert any(f"expected {NAMES[checked]}, but it reads as {name}" in warning.message for name in readings)
+    assert any(f"Expected {NAMES[checked]}, but it reads as {name}" in warning.message for name in readings)
 
 
 @pytest.mark.parametrize("text", ["Президент.", "Він сказав.", "Так."])
@@ -561,3 +561,24 @@ def test_a_summary_percentage_matches_the_source_written_any_way(summary: str) -
 def test_a_summary_percentage_of_a_plain_number_is_flagged() -> None:
     warnings = checks.unsupported_numbers("Some 15 soldiers were hurt.", "Some 15% of soldiers were hurt.")
     assert [(w.code, w.span) for w in warnings] == [("unsupported_number", "15%")]
+
+
+def test_every_warning_is_a_whole_sentence() -> None:
+    from summarize_cli.evidence import find_evidence, weak_evidence
+
+    source = "Officials said 2,000 soldiers were exchanged on Monday in Kyiv. The talks will go on."
+    summary = "Biden said 3,000 soldiers were exchanged. " + "the talks the talks the talks the talks. " * 6
+    russian = "Официальные лица сообщили, что солдат обменяли во вторник в Киеве. Переговоры продолжатся."
+    warnings = [
+        *checks.check_summary(source, summary),
+        *weak_evidence(find_evidence(source, "Cabbage soup is served at noon.")),
+        *checks.check_translation(source, source, "uk"),
+        *checks.check_translation(source, russian, "uk"),
+        *checks.repetition("Short.", "A much longer output than its source, with many more words in it. " * 20),
+    ]
+    codes = {w.code for w in warnings}
+    assert codes >= {"unsupported_number", "unsupported_name", "repetition", "weak_evidence"}
+    assert codes >= {"wrong_language", "untranslated", "number_mismatch"}
+    for warning in warnings:
+        assert warning.message[0].isupper() or warning.message[0] == "'", warning
+        assert warning.message.endswith("."), warning

@@ -45,7 +45,7 @@ def test_check_runs_the_probe_and_fails_on_gibberish(cli: CliRunner, tiny_models
         report = reports[key]
         assert report["loaded"] and report["load_seconds"] >= 0 and report["output"]
         assert report["unknown_share"] < 0.03
-        assert any(p.startswith("wrong_language: expected") for p in report["problems"])
+        assert any(p.startswith("wrong_language: Expected") for p in report["problems"])
         assert not report["ok"]
     pivot = reports[("pivot", "uk")]
     assert pivot["loaded"] and pivot["output"] and pivot["note"] is None
@@ -72,7 +72,7 @@ def test_a_pivot_that_answers_in_its_own_language_fails() -> None:
     report = check_model(ModelSpec(model="uk-uk", role="pivot", language="uk"), lambda spec: FakeModel(transform=str))
     assert not report.ok
     assert [p.split(":")[0] for p in report.problems] == ["wrong_language", "untranslated"]
-    assert report.problems[0].startswith("wrong_language: expected English (Latin script)")
+    assert report.problems[0].startswith("wrong_language: Expected English (Latin script)")
 
 
 def test_a_translation_model_is_probed_in_english_and_answers_in_its_language() -> None:
@@ -114,10 +114,10 @@ def test_check_of_an_unavailable_model_exits_5(cli: CliRunner, tiny_models: Tiny
     assert "not loaded" in result.stdout and "models pull" in result.stdout
 
 
-def test_unknown_model_name_is_a_config_error(cli: CliRunner, tiny_models: TinyModels) -> None:
+def test_unknown_model_name_is_a_usage_error(cli: CliRunner, tiny_models: TinyModels) -> None:
     result = invoke(cli, ["models", "-c", str(tiny_models.config), "check", "de"])
-    assert result.exit_code == ExitStatus.CONFIG
-    assert "translation.models.de" in result.stderr
+    assert result.exit_code == ExitStatus.USAGE
+    assert "no model is configured for de" in result.stderr and "choose from ko, ru, summary, uk" in result.stderr
 
 
 def test_a_pinned_revision_is_reported(cli: CliRunner, tmp_path: Path) -> None:
