@@ -240,3 +240,27 @@ def test_models_lists_a_model_folder_that_is_not_there_as_missing(
     listed = {(m["role"], m["language"]): m for m in json.loads(result.stdout)["models"]}
     assert listed[("summary", "en")]["available"] is False
     assert listed[("translation", "uk")]["available"] is True
+
+
+def test_the_models_table_shows_every_id_whole_on_a_narrow_terminal(tmp_path: Path) -> None:
+    from summarize_cli.cli import main
+
+    odd = tmp_path / "[red]odd"  # a folder name that reads like markup
+    odd.mkdir()
+    config = tmp_path / "m.toml"
+    config.write_text(
+        f'[summarizer]\nmodel = "{odd}"\n[translation]\ntargets = ["ko"]\n'
+        '[translation.models.ko]\nmodel = "Helsinki-NLP/opus-mt-tc-big-en-ko"\n'
+    )
+    result = CliRunner().invoke(main, ["models", "-c", str(config), "-f", "table"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    ids: list[str] = []
+    for line in result.output.splitlines():
+        cells = [cell.strip() for cell in line.split("│")]
+        if len(cells) < 4:
+            continue
+        if cells[1]:  # a row's first line names its role; the lines after it continue its cells
+            ids.append("")
+        ids[-1] += cells[3]
+    assert ids == [str(odd), "Helsinki-NLP/opus-mt-tc-big-en-ko"]
+    assert "…" not in result.output

@@ -73,18 +73,25 @@ def models(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"Models from {config.path}", title_justify="left")
     for column in ("role", "language", "model", "backend", "revision", "local", "size"):
-        table.add_column(column, justify="right" if column == "size" else "left")
+        # A narrow terminal folds the model id onto more lines rather than cutting it short.
+        table.add_column(
+            column,
+            justify="right" if column == "size" else "left",
+            overflow="fold" if column in ("model", "revision") else "ellipsis",
+            no_wrap=column not in ("model", "revision"),
+        )
     for r in rows:
         s = r.spec
         table.add_row(
-            s.role,
-            s.language,
-            s.model,
+            Text(s.role),
+            Text(s.language),
+            Text(s.model),  # a path is text, never markup
             s.backend,
-            s.revision or "-",
+            Text(s.revision or "-"),
             "[green]yes[/green]" if r.available else "[red]no[/red]",
             human_size(r.size_bytes),
         )
