@@ -229,6 +229,7 @@ def test_a_model_folder_that_is_not_there_is_said_so_with_where_to_fix_it(
     assert f"the summary model '{tmp_path / 'no-such' / 'bart'}' names a folder that does not exist" in result.stderr
     assert "under [summarizer] in models.toml" in result.stderr
     assert "HTTPS_PROXY" not in result.stderr  # nothing to do with the network
+    assert "0 done" not in result.stderr  # no closing line for a run that stopped before any article
 
 
 def test_models_lists_a_model_folder_that_is_not_there_as_missing(

@@ -560,6 +560,8 @@ def _closing_lines(err: Any, summary: RunSummary, inputs: int, output_dir: Locat
     """``N done, N skipped, N failed in T``, why the failures failed, and where they are listed."""
     if quiet or not (inputs > 1 or output_dir is not None or summary.interrupted or summary.aborted):
         return
+    if summary.aborted is not None and not (summary.done or summary.skipped or summary.failed):
+        return  # stopped before any article: the error that follows says it all
     line = f"{summary.done} done, {summary.skipped} skipped, {summary.failed} failed in {_duration(summary.elapsed)}"
     if summary.interrupted:
         line += " (interrupted; finished results are kept, run again to go on)"
