@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import cast
 
@@ -17,19 +16,17 @@ from summarize_cli.types import Backend, ModelSpec
 from conftest import TinyModels
 
 
-@pytest.fixture(autouse=True)
-def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(native, "_idle", threading.Condition())
-    monkeypatch.setattr(native, "_running", 0)
-    monkeypatch.setattr(native, "_exiting", False)
-    yield
+@pytest.fixture
+def steps() -> native.NativeSteps:
+    """A tracker of its own: the process's is shared with the loaders of other tests."""
+    return native.NativeSteps()
 
 
-def test_exit_waits_for_a_native_step_under_way() -> None:
+def test_exit_waits_for_a_native_step_under_way(steps: native.NativeSteps) -> None:
     inside, finished = threading.Event(), []
 
     def load() -> None:
-        with native.native_step():
+        with steps.step():
             inside.set()
             time.sleep(0.5)
             finished.append(True)
@@ -37,16 +34,16 @@ def test_exit_waits_for_a_native_step_under_way() -> None:
     threading.Thread(target=load, daemon=True).start()
     assert inside.wait(5)
     started = time.monotonic()
-    assert native.settle_at_exit(timeout=10)
+    assert steps.settle(timeout=10)
     assert finished == [True] and time.monotonic() - started >= 0.4
 
 
-def test_no_native_step_starts_once_exit_has_begun() -> None:
-    assert native.settle_at_exit(timeout=1)  # nothing under way: at once
+def test_no_native_step_starts_once_exit_has_begun(steps: native.NativeSteps) -> None:
+    assert steps.settle(timeout=1)  # nothing under way: at once
     entered = []
 
     def load() -> None:
-        with native.native_step():
+        with steps.step():
             entered.append(True)
 
     late = threading.Thread(target=load, daemon=True)
@@ -55,16 +52,16 @@ def test_no_native_step_starts_once_exit_has_begun() -> None:
     assert late.is_alive() and entered == []  # held before the native code, until the process ends
 
 
-def test_exit_waits_only_so_long() -> None:
+def test_exit_waits_only_so_long(steps: native.NativeSteps) -> None:
     release = threading.Event()
 
     def stuck() -> None:
-        with native.native_step():
+        with steps.step():
             release.wait(10)
 
     threading.Thread(target=stuck, daemon=True).start()
     time.sleep(0.1)
-    assert native.settle_at_exit(timeout=0.2) is False
+    assert steps.settle(timeout=0.2) is False
     release.set()
 
 
@@ -74,11 +71,11 @@ def test_both_backends_load_their_models_inside_a_native_step(
 ) -> None:
     from summarize_cli.backends import ct2, hf
 
-    seen: list[int] = []
+    seen: list[str] = []
     real = native.native_step
 
     def recording() -> AbstractContextManager[None]:
-        seen.append(native._running)
+        seen.append(backend)
         return real()
 
     monkeypatch.setattr(ct2, "native_step", recording)
@@ -88,4 +85,4 @@ def test_both_backends_load_their_models_inside_a_native_step(
     )
     model = default_loader(spec, "cpu", offline=True)
     assert model.count_tokens(["The talks continue."])[0] > 0
-    assert seen == [0]
+    assert seen == [backend]  # one step, around the tokenizer and the model

@@ -15,37 +15,52 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 # Longest wait at exit for a native step: loading a converted model takes seconds.
 EXIT_WAIT_SECONDS = 30.0
 
-_idle = threading.Condition()
-_running = 0
-_exiting = False
+
+class NativeSteps:
+    """Counts the threads in a native step, and holds back new ones once the process exits."""
+
+    def __init__(self) -> None:
+        self._idle = threading.Condition()
+        self._running = 0
+        self._exiting = False
+
+    @contextmanager
+    def step(self) -> Iterator[None]:
+        """Mark a step that runs in a native library: the process does not exit in the middle of it."""
+        with self._idle:
+            starting = not self._exiting
+            if starting:
+                self._running += 1
+        if not starting:
+            threading.Event().wait()  # the process is exiting: this thread goes no further
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
+
+    def settle(self, timeout: float = EXIT_WAIT_SECONDS) -> bool:
+        """Let no step start, and wait up to ``timeout`` s for those under way; whether all ended."""
+        with self._idle:
+            self._exiting = True
+            return self._idle.wait_for(lambda: self._running == 0, timeout)
 
 
-@contextmanager
-def native_step() -> Iterator[None]:
+# The process's own: the loaders mark their steps here, and exit settles it.
+_steps = NativeSteps()
+
+
+def native_step() -> AbstractContextManager[None]:
     """Mark a step that runs in a native library: the process does not exit in the middle of it."""
-    global _running
-    with _idle:
-        starting = not _exiting
-        if starting:
-            _running += 1
-    if not starting:
-        threading.Event().wait()  # the process is exiting: this thread goes no further
-    try:
-        yield
-    finally:
-        with _idle:
-            _running -= 1
-            _idle.notify_all()
+    return _steps.step()
 
 
 def settle_at_exit(timeout: float = EXIT_WAIT_SECONDS) -> bool:
     """At exit: let no native step start, and wait up to ``timeout`` s for those under way; whether all ended."""
-    global _exiting
-    with _idle:
-        _exiting = True
-        return _idle.wait_for(lambda: _running == 0, timeout)
+    return _steps.settle(timeout)
