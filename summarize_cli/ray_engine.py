@@ -20,11 +20,12 @@ import math
 import pickle
 import signal
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .batch import _RUN_ERRORS, BatchRunner, OutputLayout, RunSummary, _Item
+from .batch import _RUN_ERRORS, _STOP_SIGNALS, BatchRunner, OutputLayout, RunSummary, _Item
 from .errors import DeviceUnavailableError, SummarizeError
 from .pipeline import Pipeline, RunOptions
 from .sources import InputRef
@@ -128,8 +129,7 @@ def _worker_class(config: Config, options: RunOptions, group_size: int) -> type:
 def ray_session() -> Iterator[None]:
     """Join ``RAY_ADDRESS``'s cluster (or the Ray this process already runs), else start a local one for the run.
 
-    Ray installs signal handlers of its own when it starts; the run's are put back, so that
-    Ctrl-C, SIGTERM and SIGHUP stop a Ray run the way they stop a local one.
+    A stop signal while Ray starts ends the run as soon as Ray is up, and Ray is shut down with it.
     """
     import ray
 
@@ -137,18 +137,38 @@ def ray_session() -> Iterator[None]:
         yield
         return
     handlers = {signum: signal.getsignal(signum) for signum in _STOP_SIGNALS}
-    # Ray's own notes (how it started, its dashboard) are not the run's; its errors are.
-    ray.init(logging_level=logging.ERROR, log_to_driver=False)
-    for signum, handler in handlers.items():
-        if handler is not None:
-            signal.signal(signum, handler)
-    try:
-        yield
-    finally:
-        ray.shutdown()
+    # Ray starts on a thread of its own, where it leaves the run's signal handlers alone instead
+    # of putting in its own, which exits 15 without a word. The thread lives until Ray is shut
+    # down: Linux ends the processes Ray starts when the thread that started them ends.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ray-start") as starter:
+        try:
+            # Ray's own notes (how it started, its dashboard) are not the run's; its errors are.
+            _wait_through_stops(starter.submit(ray.init, logging_level=logging.ERROR, log_to_driver=False))
+            # Ray's C++ core puts in a crash handler of its own for SIGTERM as it connects: the run's go back.
+            for signum, handler in handlers.items():
+                if handler is not None:
+                    signal.signal(signum, handler)
+            yield
+        finally:
+            ray.shutdown()
 
 
-_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+def _wait_through_stops(work: Future[Any]) -> None:
+    """Wait for ``work`` to end, and only then raise a stop signal that came meanwhile.
+
+    Ray's start-up spawns its processes before it keeps a record of them: a stop raised in the
+    middle of it would leave processes that no shutdown knows of, or crash the process as it
+    exits with Ray half connected.
+    """
+    stop: KeyboardInterrupt | None = None
+    while True:
+        try:
+            work.result()
+            break
+        except KeyboardInterrupt as exc:  # raised here, on the main thread, by a signal's handler
+            stop = stop or exc
+    if stop is not None:
+        raise stop
 
 
 class RayRunner(BatchRunner):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,7 @@ from summarize_cli.errors import DeviceUnavailableError
 from summarize_cli.ray_engine import plan
 from summarize_cli.status import ExitStatus
 
-from conftest import SEED, TinyModels, invoke
+from conftest import ROOT, SEED, TinyModels, invoke
 from test_s3 import BUCKET, objects, put, s3_server  # noqa: F401 - s3_server is a fixture used by name
 
 PARAGRAPHS = [p for p in SEED.read_text(encoding="utf-8").splitlines() if len(p) > 200]
@@ -169,6 +173,72 @@ def test_a_ray_run_reads_and_writes_object_storage(cli: CliRunner, tiny_models: 
         f"desk{i % 2}/story{i}.{part}" for i in range(3) for part in ("json", "summary.txt", "uk.txt")
     )
     assert "0 done, 3 skipped" in run(cli, tiny_models, *args).stderr
+
+
+def _session(leader: int) -> dict[int, str]:
+    """The processes in ``leader``'s session other than ``leader``, with their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == leader:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            session = int(stat[stat.rindex(")") + 2 :].split()[3])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue  # it ended while we looked
+        if session == leader:
+            found[int(entry.name)] = command
+    return found
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds Ray's processes through /proc")
+@pytest.mark.parametrize(
+    ("signame", "status", "started"),
+    [
+        ("SIGTERM", ExitStatus.TERMINATED, "raylet"),  # Ray's processes half started
+        ("SIGHUP", ExitStatus.HUNG_UP, "raylet"),
+        ("SIGINT", ExitStatus.INTERRUPTED, "raylet"),
+        ("SIGHUP", ExitStatus.HUNG_UP, "default_worker"),  # the run connecting to its workers
+    ],
+)
+def test_a_stop_signal_while_ray_starts_ends_the_run_with_its_status_and_leaves_no_ray_process(
+    tiny_models: TinyModels, tmp_path: Path, signame: str, status: int, started: str
+) -> None:
+    pytest.importorskip("ray")
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_folder(src, 3)
+    cmd = [sys.executable, "-m", "summarize_cli", "-c", str(tiny_models.config), str(src), "-o", str(out)]
+    cmd += ["--summary", "extractive", "-t", "uk", "--engine", "ray"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAY_ADDRESS": "local"}  # a Ray of its own, never this module's
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while (
+            proc.poll() is None
+            and time.monotonic() < deadline
+            and not any(started in c for c in _session(proc.pid).values())
+        ):
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before Ray started"
+        proc.send_signal(getattr(signal, signame))
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == status, stderr.decode()
+        assert b"(interrupted; finished results are kept" in stderr
+        # Ray's processes go with the run, not a minute later.
+        deadline = time.monotonic() + 15
+        while _session(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert list(_session(proc.pid).values()) == []
+    finally:
+        for pid in [proc.pid, *_session(proc.pid)]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
 
 
 def test_without_ray_the_ray_engine_is_a_usage_error_naming_the_extra(
