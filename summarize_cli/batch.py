@@ -17,7 +17,7 @@ import signal
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -542,10 +542,13 @@ class BatchRunner:
         if not group:
             return
         articles = [item.article for item in group if item.article is not None]
-        results = iter(self._process(articles))
-        for item in group:
-            result = item.failure if item.failure is not None else next(results)
-            self._finish(item, result, summary)
+        self._finish_in_order(group, self._process(articles), summary)
+
+    def _finish_in_order(self, items: Sequence[_Item], results: Iterable[Result], summary: RunSummary) -> None:
+        """Finish ``items`` in their order: one that failed to be read with its failure, the others with ``results``."""
+        remaining = iter(results)
+        for item in items:
+            self._finish(item, item.failure if item.failure is not None else next(remaining), summary)
 
     def _process(self, articles: list[Article]) -> list[Result]:
         if not articles:

@@ -21,11 +21,11 @@ import pickle
 import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from .batch import _RUN_ERRORS, _STOP_SIGNALS, BatchRunner, OutputLayout, RunSummary, _Item
+from .batch import _RUN_ERRORS, _STOP_SIGNALS, BatchRunner, OutputLayout, RunSummary
 from .errors import DeviceUnavailableError, SummarizeError
 from .pipeline import Pipeline, RunOptions
 from .sources import InputRef
@@ -181,20 +181,21 @@ class RayRunner(BatchRunner):
         self.ordered = ordered
 
     def _run_groups(self, refs: Sequence[InputRef], layout: OutputLayout | None, summary: RunSummary) -> None:
-        todo: list[_Item] = []
-        for ref in refs:
-            item = self._prepare(ref, layout, summary)
-            if item is None:
-                continue  # up to date: skipped before anything is scheduled
-            if item.failure is not None:
-                self._finish(item, item.failure, summary)
+        # Inputs whose results are up to date are skipped here, before anything is scheduled.
+        items = [item for ref in refs if (item := self._prepare(ref, layout, summary)) is not None]
+        todo = [item for item in items if item.failure is None]
+        if not self.ordered:
+            # Into files, each as soon as it is known: those that could not be read now, the others as they come.
+            self._finish_in_order([item for item in items if item.failure is not None], (), summary)
+        with ray_session() if todo else nullcontext():
+            results = self._on_ray([item.article for item in todo if item.article is not None]) if todo else iter(())
+            if self.ordered:
+                # On stdout, in input order as a local run gives them (preserve_order keeps Ray's in it): a
+                # failure after the results before it.
+                self._finish_in_order(items, (result for _, result in results), summary)
             else:
-                todo.append(item)
-        if not todo:
-            return
-        with ray_session():
-            for index, result in self._on_ray([item.article for item in todo if item.article is not None]):
-                self._finish(todo[index], result, summary)
+                for index, result in results:
+                    self._finish(todo[index], result, summary)
 
     def _on_ray(self, articles: list[Article]) -> Iterator[tuple[int, Result]]:
         import ray

@@ -175,6 +175,32 @@ def test_a_ray_run_reads_and_writes_object_storage(cli: CliRunner, tiny_models: 
     assert "0 done, 3 skipped" in run(cli, tiny_models, *args).stderr
 
 
+@pytest.mark.ray
+@pytest.mark.usefixtures("local_ray")
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "markdown"])  # text leaves failed inputs out
+def test_results_on_stdout_come_in_input_order_as_a_local_run_gives_them(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path, fmt: str
+) -> None:
+    src = tmp_path / "in"
+    make_folder(src, 4)
+    (src / "desk1" / "binary.txt").write_bytes(b"\x00\x01\x02 not text \xff" * 20)
+    args = [str(src), "-f", fmt, "--summary", "extractive", "-t", "uk"]
+    local = run(cli, tiny_models, *args)
+    on_ray = run(cli, tiny_models, *args, "--engine", "ray", "--workers", "1")
+    assert on_ray.exit_code == local.exit_code == ExitStatus.PARTIAL_FAILURE, on_ray.stderr
+
+    def sources(stdout: str) -> list[str]:
+        if fmt == "jsonl":
+            return [json.loads(line)["source"] for line in stdout.splitlines()]
+        if fmt == "json":
+            return [record["source"] for record in json.loads(stdout)]
+        return [line for line in stdout.splitlines() if line.startswith("# ")]
+
+    # Inputs that could not be read (empty, binary) are in their place, not first.
+    assert len(sources(local.stdout)) == 7
+    assert sources(on_ray.stdout) == sources(local.stdout)
+
+
 def _session(leader: int) -> dict[int, str]:
     """The processes in ``leader``'s session other than ``leader``, with their command lines."""
     found = {}
