@@ -92,10 +92,13 @@ class _Fatal:
 
 
 def _worker_class(config: Config, options: RunOptions, group_size: int) -> type:
-    """The actor class of a run, holding its configuration.
+    """The actor class of a run, holding its configuration, so that its actors take no constructor arguments.
 
-    Made per run, so that what it needs travels with the class instead of as constructor
-    arguments in the object store (which Ray warns about for actors it may restart).
+    Ray still logs, once per actor, that the actor "has constructor arguments in the object
+    store and max_restarts > 0": Ray Data itself passes its actors its context and this class
+    through the object store, and holds both for the whole run (ray-project/ray#57733). The
+    line goes only with ``max_restarts=0``, which would end a run whose actor dies instead of
+    restarting it, or with all of Ray's C++ errors silenced: it is logged as one.
     """
 
     class PipelineWorker:
