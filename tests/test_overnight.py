@@ -623,10 +623,12 @@ def test_closed_standard_streams_do_not_end_a_run(tiny_models: TinyModels, tmp_p
         ["sh", "-c", f"{quoted} -o '{out}' 2>&1 | head -n 1"], cwd=ROOT, env=cli_env(), timeout=300, check=False
     )
     assert len(records(out)) == 3
+    # With no -o the results would go to the closed stdout: refused before any work, in one line.
     to_stdout = subprocess.run(
         ["sh", "-c", f"{quoted} -f json >&-"], cwd=ROOT, env=cli_env(), capture_output=True, timeout=300, check=False
     )
-    assert to_stdout.returncode == 0 and b"Traceback" not in to_stdout.stderr
+    assert to_stdout.returncode == 2 and b"Traceback" not in to_stdout.stderr
+    assert b"standard output is closed" in to_stdout.stderr
 
 
 def test_a_reader_that_goes_away_ends_quietly(tiny_models: TinyModels, tmp_path: Path) -> None:
