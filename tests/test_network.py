@@ -485,11 +485,29 @@ def test_a_connection_that_drops_every_few_megabytes_still_brings_the_file(hub_c
     assert linked.read_bytes() == (repo / "model.safetensors").read_bytes()
 
 
+def _failure_of_fetch(fake: FakeHub, cache: Path, filename: str = "model.safetensors") -> BaseException:
+    """What fetching ``filename`` raised, in a thread given 20 s: a download that never ends fails the test."""
+    import threading
+
+    failed: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            hub.fetch_file(SUMMARIZER, filename, None, cache_dir=cache, endpoint=fake.url)
+        except httpx2.HTTPError as exc:
+            failed.append(exc)
+
+    worker = threading.Thread(target=fetch, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "the download went on asking"
+    [failure] = failed
+    return failure
+
+
 def test_a_download_asks_again_while_the_drops_bring_bytes_and_gives_up_when_they_do_not(
     tmp_path: Path, online_in_process: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
-
     monkeypatch.setattr(hub, "CHUNK_BYTES", 1024)
     monkeypatch.setattr(hub, "STALLED_PAUSE_SECONDS", 0.01)
     repo = _repo(tmp_path, 600 * 1024)
@@ -503,18 +521,7 @@ def test_a_download_asks_again_while_the_drops_bring_bytes_and_gives_up_when_the
 
         fake.drop_after = {"config.json": 0}  # answers that bring nothing
         fake.ranges.clear()
-        failed: list[BaseException] = []
-
-        def fetch() -> None:
-            try:
-                hub.fetch_file(SUMMARIZER, "config.json", None, cache_dir=cache, endpoint=fake.url)
-            except httpx2.RemoteProtocolError as exc:
-                failed.append(exc)
-
-        worker = threading.Thread(target=fetch, daemon=True)
-        worker.start()
-        worker.join(timeout=20)
-        assert not worker.is_alive() and len(failed) == 1
+        assert isinstance(_failure_of_fetch(fake, cache, "config.json"), httpx2.RemoteProtocolError)
         assert fake.ranges == [""] * hub.STALLED_TRIES
 
 
@@ -545,26 +552,6 @@ def test_an_expired_cdn_address_is_asked_for_again_and_the_download_goes_on(
     assert path.read_bytes() == (repo / "model.safetensors").read_bytes()
     assert fake.ranges == ["", f"bytes={2 * MB}-", f"bytes={4 * MB}-"]
     assert len(fake.cdn_auth) == 5  # two refusals of a used address between the three pieces
-
-
-def _failure_of_fetch(fake: FakeHub, cache: Path) -> BaseException:
-    """What fetching the weights raised, in a thread given 20 s: a download that never ends fails the test."""
-    import threading
-
-    failed: list[BaseException] = []
-
-    def fetch() -> None:
-        try:
-            hub.fetch_file(SUMMARIZER, "model.safetensors", None, cache_dir=cache, endpoint=fake.url)
-        except httpx2.HTTPError as exc:
-            failed.append(exc)
-
-    worker = threading.Thread(target=fetch, daemon=True)
-    worker.start()
-    worker.join(timeout=20)
-    assert not worker.is_alive(), "the download went on asking"
-    [failure] = failed
-    return failure
 
 
 def test_a_cdn_that_refuses_a_fresh_address_too_is_given_up_at_once(tmp_path: Path, online_in_process: None) -> None:
