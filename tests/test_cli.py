@@ -329,3 +329,26 @@ def test_an_article_far_over_the_input_limit_is_chunked_not_truncated(
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["error"] is None and data["summary"].strip()
+
+
+def test_json_is_an_object_for_one_file_and_an_array_for_a_folder_a_pattern_or_several(
+    cli: CliRunner, tiny_models: TinyModels, tmp_path: Path
+) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def shape(*inputs: str) -> type:
+        result = invoke(cli, args(tiny_models, "-f", "json", "--no-translate", *inputs))
+        assert result.exit_code == 0, result.stderr
+        return type(json.loads(result.stdout))
+
+    assert shape(str(folder / "a.txt")) is dict
+    assert shape(str(folder)) is list  # a folder that holds one article
+    assert shape(str(folder / "*.txt")) is list  # a pattern that matches one
+    assert shape(str(folder / "a.txt"), SEED_ARG) is list
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = invoke(cli, args(tiny_models, "-f", "json", str(empty)))
+    assert nothing.exit_code == ExitStatus.NO_INPUT and json.loads(nothing.stdout) == []
+    assert "holds no articles" in nothing.stderr

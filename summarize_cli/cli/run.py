@@ -450,6 +450,11 @@ def _run(
 
     refs = [ref for ref in expand_inputs(inputs) if not _is_own_output(ref, output_dir)]
     if not refs:
+        if fmt == "json" and output_dir is None:
+            try:
+                render.render_json([], sys.stdout, as_array=True)  # a folder gives an array, an empty one too
+            except BrokenPipeError:
+                _silence_stdout()
         raise InputError(", ".join(inputs), "holds no articles (.txt, .md, .html, .htm)")
     # One file, URL or stdin gives one JSON object; a folder, a pattern or several inputs an array.
     one_object = len(inputs) == 1 and not Path(inputs[0]).is_dir() and not is_glob(inputs[0])
