@@ -156,25 +156,49 @@ def _first_magic(parts: tuple[str, ...]) -> int:
 def walk_folder(folder: Path) -> list[InputRef]:
     """Every article file under ``folder``, recursively, in sorted order; hidden entries skipped.
 
-    A subfolder that cannot be listed is an input of its own that fails with the reason,
-    so that it is reported rather than silently missing from the run.
+    Linked subfolders are followed, each real folder once, so that a link back up ends there.
+    A subfolder that cannot be listed, and an article name that is a broken link, a FIFO or a
+    device, are inputs of their own that fail with the reason, so that they are reported rather
+    than silently missing from the run.
     """
     refs: list[InputRef] = []
+    seen: set[tuple[int, int]] = set()
 
     def unreadable(exc: OSError) -> None:
         where = Path(exc.filename) if exc.filename else folder
         reason = f"cannot be read ({exc.strerror or exc})"
         refs.append(InputRef(display_name(str(where)), where, folder, problem=reason))
 
-    for top, dirs, files in os.walk(folder, onerror=unreadable):
+    for top, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        try:
+            here = os.stat(top)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (here.st_dev, here.st_ino) in seen:  # a link to a folder already walked
+            dirs[:] = []
+            continue
+        seen.add((here.st_dev, here.st_ino))
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             path = Path(top) / name
             if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
                 continue
-            if path.is_file():  # not a FIFO or a device, not a broken link
-                refs.append(InputRef(display_name(str(path)), path, folder))
+            problem = _not_an_article_file(path)
+            refs.append(InputRef(display_name(str(path)), path, folder, problem=problem))
     return sorted(refs, key=lambda ref: ref.path.parts if ref.path is not None else ())
+
+
+def _not_an_article_file(path: Path) -> str | None:
+    """Why a name found in a folder cannot be read as an article, or None when it can."""
+    try:
+        if path.is_file():
+            return None
+        if not path.exists():
+            return "is a broken link (what it points to is missing)"
+    except OSError as exc:  # a link loop, or a name too long
+        return f"cannot be read ({exc.strerror or exc})"
+    return "is not a regular file (a FIFO, socket or device)"
 
 
 def read_bytes(ref: InputRef, stdin: BinaryIO | None, max_bytes: int | None = None) -> bytes:

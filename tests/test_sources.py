@@ -17,6 +17,7 @@ from summarize_cli.sources import (
     format_bytes,
     is_glob,
     read_article,
+    walk_folder,
 )
 
 RUSSIAN = "Президент Украины заявил, что обмен пленными возможен уже в этом месяце."
@@ -239,3 +240,24 @@ def test_an_object_in_a_store_is_read_as_an_article(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(storage, "read_object", lambda path, max_bytes: (18, b"A stored article.\n"))
     ref = InputRef("s3://news/a.txt", remote=storage.ObjectPath.parse("s3://news/a.txt"))
     assert read_article(ref).text == "A stored article.\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_folder_follows_linked_subfolders_once_and_names_what_it_cannot_read(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "linked.txt").write_text("A linked article.")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("An article.")
+    (src / "more").symlink_to(elsewhere, target_is_directory=True)
+    (src / "back").symlink_to(src, target_is_directory=True)  # a loop: walked no further
+    (src / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    os.mkfifo(src / "pipe.txt")
+    found = {ref.name: ref.problem for ref in walk_folder(src)}
+    assert found == {
+        str(src / "a.txt"): None,
+        str(src / "gone.txt"): "is a broken link (what it points to is missing)",
+        str(src / "more" / "linked.txt"): None,
+        str(src / "pipe.txt"): "is not a regular file (a FIFO, socket or device)",
+    }
