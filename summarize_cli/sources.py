@@ -222,7 +222,9 @@ def read_bytes(ref: InputRef, stdin: BinaryIO | None, max_bytes: int | None = No
         if stat.S_ISDIR(info.st_mode):
             raise InputError(ref.name, "is a directory with no articles")
         if not stat.S_ISREG(info.st_mode):
-            raise InputError(ref.name, "is not a regular file (a FIFO, socket or device); give a file")
+            raise InputError(
+                ref.name, "is not a regular file (a FIFO, socket or device); give a file, or - to read standard input"
+            )
         _check_size(ref, info.st_size, max_bytes)
         with ref.path.open("rb") as handle:
             return handle.read() if max_bytes is None else handle.read(max_bytes + 1)
