@@ -1,4 +1,4 @@
-"""Inputs and results in an object store (``s3://bucket/prefix``, or any other fsspec filesystem).
+"""Inputs and results in an object store (``s3://bucket/prefix``; ``gs://`` and ``az://`` through fsspec too).
 
 A folder run treats a prefix as a folder: articles are listed under it in sorted order, and
 results are written under the output prefix in the same layout as on disk. The store is
@@ -40,7 +40,18 @@ _WEB_SCHEMES = ("http", "https")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 _GLOB_CHARS = re.compile(r"[*?[]")
 # The package each common store needs, for the message when it is missing.
-_EXTRAS = {"s3": "summarize-cli[s3]", "s3a": "summarize-cli[s3]"}
+_EXTRAS = {
+    "s3": "summarize-cli[s3]",
+    "s3a": "summarize-cli[s3]",
+    "gs": "gcsfs",
+    "gcs": "gcsfs",
+    "az": "adlfs",
+    "abfs": "adlfs",
+    "abfss": "adlfs",
+}
+# Object stores whose URL alone names a bucket and a key, as fsspec calls them; the first ones are shown.
+_STORES_SHOWN = ("s3", "gs", "az")
+_STORES = (*_STORES_SHOWN, "s3a", "gcs", "abfs", "abfss")
 # A run rewrites its lock object this often; a lock not rewritten for LOCK_STALE_S is taken
 # over: its run was killed (or lost the network) and will not remove it. The margin is wide
 # enough for clocks of different machines that disagree by a minute or two.
@@ -59,15 +70,15 @@ def missing_support(url: str) -> str | None:
     import fsspec
 
     protocol = url.split("://", 1)[0].lower()
+    if protocol not in _STORES:
+        # fsspec knows ftp://, hdfs://, sftp://, ... too, but they want a host, a port or a Java
+        # runtime passed in code, so a URL alone cannot open them.
+        known = ", ".join(f"{name}://" for name in _STORES_SHOWN)
+        return f"{protocol}:// is not a storage this tool reads; it reads local paths, http(s):// pages and {known}"
     try:
         fsspec.get_filesystem_class(protocol)
     except ImportError:
-        extra = _EXTRAS.get(protocol)
-        if extra is not None:
-            return f"{protocol}:// needs an optional package: pip install '{extra}'"
-        return f"{protocol}:// needs a package that is not installed (see fsspec's list of filesystems)"
-    except ValueError:
-        return f"{protocol}:// is not a known storage protocol"
+        return f"{protocol}:// needs an optional package: pip install '{_EXTRAS[protocol]}'"
     return None
 
 

@@ -277,3 +277,19 @@ def test_the_stores_own_errors_become_oserrors_that_say_what_to_do() -> None:
         raise botocore.ReadTimeoutError(endpoint_url="http://store:9000")
     with pytest.raises(KeyError), store_errors():  # not the store's: left alone
         raise KeyError("x")
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ftp://host/articles", "is not a storage this tool reads"),
+        ("hdfs://host/articles", "is not a storage this tool reads"),
+    ],
+)
+def test_a_store_that_cannot_be_used_is_a_usage_error_before_anything_runs(
+    cli: CliRunner, tiny_models: TinyModels, url: str, says: str
+) -> None:
+    # ftp:// would need a host passed in code: opening it from the URL alone was a traceback.
+    result = run(cli, tiny_models, url, *NO_MODELS)
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert says in result.stderr and "Traceback" not in result.stderr
