@@ -167,6 +167,7 @@ def test_no_input_on_a_terminal_prints_usage_and_exits_2() -> None:
         os.close(child)
     assert proc.returncode == ExitStatus.USAGE
     assert b"Usage: summarize-cli [OPTIONS] [INPUT]..." in proc.stderr
+    assert b"summarize-cli: error: give an INPUT file or folder, or pipe an article in" in proc.stderr
 
 
 def test_invalid_config_exits_4_naming_file_and_key(cli: CliRunner, tmp_path: Path) -> None:

@@ -218,9 +218,7 @@ def run(
         raise click.UsageError("--no-summary with --no-translate leaves nothing to do; use `summarize-cli dedupe`")
     if not inputs:
         if sys.stdin is None or sys.stdin.isatty():
-            click.echo(ctx.get_usage(), err=True)
-            click.echo("Give an INPUT file or folder, or pipe an article in. Try --help.", err=True)
-            sys.exit(int(ExitStatus.USAGE))
+            raise click.UsageError("give an INPUT file or folder, or pipe an article in", ctx=ctx)
         inputs = ("-",)
     stdout_tty = sys.stdout.isatty()
     fmt = fmt or ("rich" if stdout_tty else "text")
