@@ -93,6 +93,7 @@ def test_help_says_where_options_and_odd_inputs_go(runner: CliRunner) -> None:
     assert "Usage: summarize-cli [OPTIONS] [INPUT]..." in result.stdout
     words = " ".join(result.stdout.split())
     assert "./models, or after --" in words and "before or after a command's name" in words
+    assert "--version Show the version and exit." in words and words.count("-c, --config") == 1
 
 
 def test_usage_errors_point_at_a_command_that_exists(runner: CliRunner) -> None:

@@ -115,7 +115,13 @@ class MainGroup(click.Group):
             run.format_usage(sub, formatter)
             run.format_help_text(sub, formatter)
             self.format_help_text(ctx, formatter)
-            run.format_options(sub, formatter)
+            records = [record for param in run.get_params(sub) if (record := param.get_help_record(sub))]
+            # --version is the group's own option: listed with the rest, before -h/--help.
+            records[-1:-1] = [
+                record for param in self.params if param.name == "version" and (record := param.get_help_record(ctx))
+            ]
+            with formatter.section("Options"):
+                formatter.write_dl(records)
             run.format_epilog(sub, formatter)
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
