@@ -256,7 +256,10 @@ def test_check_command(cli: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == ExitStatus.QUALITY
     assert "unsupported_number" in result.stdout
     summary.write_text("Zelensky offered to exchange two North Korean soldiers for Ukrainian prisoners.")
-    assert invoke(cli, ["check", SEED_ARG, str(summary), "--language", "en"]).exit_code == 0
+    clean = invoke(cli, ["check", SEED_ARG, str(summary), "--language", "en"])
+    assert clean.exit_code == 0 and clean.stderr == "no warnings\n"
+    quiet = invoke(cli, ["check", SEED_ARG, str(summary), "--language", "en", "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
 
 
 # --- as a real process --------------------------------------------------------------------------

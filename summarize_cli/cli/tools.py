@@ -151,8 +151,9 @@ def check(
     else:
         for w in warnings:
             click.echo(f"{w.code}: {w.message}")
-        for lang, score in roundtrip.items():
-            click.echo(f"round-trip chrF [{lang}]: {score:.1f}", err=True)
-        if not warnings:
-            click.echo("no warnings", err=True)
+        if not quiet:
+            for lang, score in roundtrip.items():
+                click.echo(f"round-trip chrF [{lang}]: {score:.1f}", err=True)
+            if not warnings:
+                click.echo("no warnings", err=True)
     sys.exit(int(ExitStatus.QUALITY if warnings else ExitStatus.OK))
