@@ -59,6 +59,10 @@ def test_from_overrides_detection(cli: CliRunner, tiny_models: TinyModels) -> No
     result = invoke(cli, ["-c", str(tiny_models.config), "-f", "json", "--no-translate", "--from", "uk", seed])
     data = json.loads(result.stdout)
     assert data["language"] == "uk" and data["models"]["pivot"]
+    # A language the config cannot read is refused before any work, naming the key to add.
+    refused = invoke(cli, ["-c", str(tiny_models.config), "--no-translate", "--from", "de", seed])
+    assert refused.exit_code == ExitStatus.USAGE and refused.stdout == ""
+    assert "[translation.pivot.de]" in refused.stderr and "languages it reads: en, uk" in refused.stderr
 
 
 def test_a_language_without_a_pivot_names_the_missing_key(

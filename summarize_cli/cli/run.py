@@ -426,6 +426,14 @@ def _run(
             f"no model is configured for {', '.join(unknown)} in {config.path}; configured targets: {configured}",
             param_hint="'-t/--to'",
         )
+    readable = [config.source_language, *config.pivots]
+    if options.source_language is not None and options.source_language not in readable:
+        raise click.BadParameter(
+            f"articles in {options.source_language} need a pivot model into {config.source_language}, and "
+            f"{config.path} has none ([translation.pivot.{options.source_language}]); "
+            f"languages it reads: {', '.join(readable)}",
+            param_hint="'--from'",
+        )
     err = Console(stderr=True, highlight=False)
     log_to_stderr(quiet, verbose, err)
     if not verbose:
