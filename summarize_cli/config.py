@@ -69,6 +69,8 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     for candidate in (explicit, os.environ.get(ENV_VAR) or None):
         if candidate is not None:
             path = Path(candidate)
+            if path.is_dir():
+                raise ConfigError(str(path), "", f"is a folder; give the {FILE_NAME} file itself")
             if not path.is_file():
                 raise ConfigError(str(path), "", "no such file")
             return path

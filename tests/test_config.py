@@ -110,6 +110,18 @@ def test_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert find_config() == cwd_file
     with pytest.raises(ConfigError, match="no such file"):
         find_config(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match=r"is a folder; give the models\.toml file"):
+        find_config(tmp_path)
+
+
+def test_a_folder_given_as_the_config_exits_4_like_any_unusable_config(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from summarize_cli.cli import main
+    from summarize_cli.status import ExitStatus
+
+    result = CliRunner().invoke(main, ["-c", str(tmp_path), "models"])
+    assert result.exit_code == ExitStatus.CONFIG, result.output
 
 
 def test_digest_changes_with_settings_that_change_output() -> None:

@@ -246,7 +246,7 @@ CONFIG_OPTION = click.option(
     "-c",
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),  # a folder is refused by the config loader, as exit 4 like any unusable config
     envvar="SUMMARIZE_CLI_CONFIG",
     callback=_inherit,
     help="The models.toml to use (also $SUMMARIZE_CLI_CONFIG).",
