@@ -29,6 +29,7 @@ from .render import to_json
 from .sources import NO_LIMITS, InputRef, Limits, display_name, read_article
 from .storage import Location, ObjectLock, ObjectPath, check_object_writable, is_inside
 from .types import Article, Result
+from .units import format_bytes
 
 log = logging.getLogger("summarize_cli")
 
@@ -41,7 +42,7 @@ TEMP_SUFFIX = ".tmp"
 LOCK_NAME = ".summarize-cli.lock"
 FAILURES_NAME = "failures.jsonl"
 # Below this much free space a run would compute results it cannot keep.
-MIN_FREE_BYTES = 16 * 1024 * 1024
+MIN_FREE_BYTES = 16_000_000
 # The longest file name most filesystems take, in bytes.
 NAME_MAX = 255
 # Errors that no later write can escape: the run stops instead of failing every article after.
@@ -364,8 +365,8 @@ def check_writable(out_dir: Location, min_free: int = MIN_FREE_BYTES) -> None:
     free = shutil.disk_usage(out_dir).free
     if free < min_free:
         raise OutputError(
-            f"{out_dir} has only {free // 1024 // 1024} MB free; free some space (at least "
-            f"{min_free // 1024 // 1024} MB) and run again"
+            f"{out_dir} has only {format_bytes(free)} free; free some space (at least "
+            f"{format_bytes(min_free)}) and run again"
         )
 
 

@@ -36,6 +36,7 @@ from huggingface_hub.errors import (
 
 from .errors import ModelUnavailableError
 from .types import ModelSpec
+from .units import format_bytes
 
 # A Hub that has not accepted a connection within this long is not going to.
 CONNECT_SECONDS = 5.0
@@ -465,8 +466,8 @@ def fetch_file(
                     "resuming %s of %s: %s of %s already downloaded",
                     filename,
                     repo,
-                    _size(have),
-                    _size(meta.size) if meta.size is not None else "an unknown size",
+                    format_bytes(have),
+                    format_bytes(meta.size) if meta.size is not None else "an unknown size",
                 )
             with partial.open("ab") as out:
                 joined = _receive(_Source(url, meta.location, relocate), out, have, meta.size, filename)
@@ -594,7 +595,7 @@ def _receive(source: _Source, out: BinaryIO, have: int, size: int | None, filena
                 # command then gives up within the wait it promises, not six waits later.
                 if stalled >= (TRIES if isinstance(exc, httpx2.TimeoutException) else STALLED_TRIES):
                     raise
-                log.debug("the download of %s stopped at %s; asking for the rest", filename, _size(have))
+                log.debug("the download of %s stopped at %s; asking for the rest", filename, format_bytes(have))
                 if have == before:
                     time.sleep(STALLED_PAUSE_SECONDS)
                 continue
@@ -627,10 +628,6 @@ def remove_stale_partials(repo: str, cache_dir: Path | None = None) -> list[Path
             continue
         removed.append(partial)
     return removed
-
-
-def _size(size: int) -> str:
-    return f"{size / 1_048_576:.1f} MB"
 
 
 def _check_space(folder: Path, needed: int) -> None:

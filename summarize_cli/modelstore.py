@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import ConfigError, ModelUnavailableError
 from .types import Config, ModelSpec
+from .units import format_bytes
 
 log = logging.getLogger("summarize_cli")
 
@@ -131,15 +132,8 @@ class Download:
 
 
 def human_size(size: int | None) -> str:
-    """1.2 GB, 300.5 MB, 812 B; '-' when unknown."""
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
+    """1.2 GB, 300.5 MB, 812 bytes; '-' when unknown."""
+    return "-" if size is None else format_bytes(size)
 
 
 def plan(spec: ModelSpec) -> Download:

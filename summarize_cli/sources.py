@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import InputError
 from .types import Article
+from .units import format_bytes
 
 if TYPE_CHECKING:
     from .storage import ObjectPath
@@ -253,18 +254,6 @@ def _check_size(ref: InputRef, size: int, max_bytes: int | None) -> None:
             ref.name,
             f"is {format_bytes(size)}, over the limit of {format_bytes(max_bytes)} (raise it with --max-bytes)",
         )
-
-
-def format_bytes(size: int) -> str:
-    """A byte count as people read it: ``512 bytes``, ``1.5 MB``."""
-    if size < 1000:
-        return f"{size} bytes"
-    value = float(size)
-    for unit in ("KB", "MB", "GB"):
-        value /= 1000
-        if value < 1000 or unit == "GB":
-            break
-    return f"{value:.1f} {unit}"
 
 
 def decode(data: bytes, name: str) -> str:

@@ -360,7 +360,7 @@ def test_a_second_lock_on_a_folder_is_refused_naming_the_holder(tmp_path: Path) 
 def test_check_writable_refuses_a_folder_without_room(tmp_path: Path) -> None:
     check_writable(tmp_path / "new", min_free=0)
     assert (tmp_path / "new").is_dir() and list((tmp_path / "new").iterdir()) == []
-    with pytest.raises(OutputError, match="MB free"):
+    with pytest.raises(OutputError, match="GB free; free some space"):
         check_writable(tmp_path, min_free=1 << 60)
     (tmp_path / "file").write_text("", encoding="utf-8")
     with pytest.raises(OutputError, match="cannot write to"):
@@ -408,15 +408,15 @@ def test_stop_signals_wait_while_a_file_is_put_in_place(tmp_path: Path, monkeypa
 def test_a_folder_with_less_than_16_mb_free_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    free = 16 * 1024 * 1024
+    free = 16_000_000
 
     def usage(path: object) -> SimpleNamespace:
         return SimpleNamespace(total=free * 10, used=free * 9, free=free)
 
     monkeypatch.setattr(shutil, "disk_usage", usage)
     check_writable(tmp_path)
-    free -= 1
-    with pytest.raises(OutputError, match="has only 15 MB free"):
+    free = 15_000_000
+    with pytest.raises(OutputError, match=r"has only 15\.0 MB free; free some space \(at least 16\.0 MB\)"):
         check_writable(tmp_path)
 
 

@@ -270,7 +270,7 @@ def test_a_first_download_is_announced_on_a_terminal_only(monkeypatch: pytest.Mo
     finally:
         logger.removeHandler(handler)
     [note] = notes
-    assert SUMMARIZER in note and "about 1.1 GB" in note and "/home/me/.cache/huggingface/hub" in note
+    assert SUMMARIZER in note and "about 1.2 GB" in note and "/home/me/.cache/huggingface/hub" in note
     assert "summarize-cli models pull" in note
 
 
@@ -337,7 +337,7 @@ def test_an_interrupted_pull_stops_at_once_and_the_next_pull_resumes_the_file(hu
     assert second.returncode == 0, second.stderr.decode()
     assert fake.downloads == [weights_url]  # config.json came the first time and is kept
     assert fake.ranges == [f"bytes={11 * MB}-"]  # only the rest of the weights
-    assert f"summary model {SUMMARIZER}: 1.0 MB to fetch (of 12.0 MB)".encode() in second.stderr
+    assert f"summary model {SUMMARIZER}: 1.0 MB to fetch (of 12.6 MB)".encode() in second.stderr
     assert not partial.exists()
     blob = partial.with_suffix("")
     assert blob.read_bytes() == weights.read_bytes()

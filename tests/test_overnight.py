@@ -403,7 +403,7 @@ def test_a_full_disk_is_refused_before_any_work(
     monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 1024))
     result = run(cli, tiny_models, str(folder(tmp_path / "in", 2)), "-o", str(tmp_path / "out"))
     assert result.exit_code == ExitStatus.PARTIAL_FAILURE
-    assert "has only 0 MB free" in result.stderr
+    assert "has only 1.0 KB free" in result.stderr
 
 
 @pytest.mark.usefixtures("no_model_loads")

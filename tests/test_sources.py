@@ -14,11 +14,11 @@ from summarize_cli.sources import (
     decode,
     display_name,
     expand_inputs,
-    format_bytes,
     is_glob,
     read_article,
     walk_folder,
 )
+from summarize_cli.units import format_bytes
 
 RUSSIAN = "Президент Украины заявил, что обмен пленными возможен уже в этом месяце."
 KOREAN = "젤렌스키 대통령은 포로 교환이 이번 달에 가능하다고 밝혔다."
