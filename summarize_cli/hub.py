@@ -211,7 +211,7 @@ def describe_cause(exc: BaseException, host: str = "the Hub") -> str:
     for e in chain:
         if isinstance(e, HubGaveUp):
             tries = (
-                f" (it failed {e.failure.tries} times in this run, so it was not asked again)"
+                f" ({e.failure.tries} requests failed this way in this run, so no more were made)"
                 if e.failure.tries > 1
                 else ""
             )
@@ -237,6 +237,7 @@ def describe_cause(exc: BaseException, host: str = "the Hub") -> str:
             # What a captive portal or a filtering proxy does: a web page where the Hub's data should be.
             return f"{host} answered, but not as the Hub does (a web page, perhaps a proxy's or a network's login page)"
     text = _names(exc)
+    proxy = _proxy()
     for e in chain:
         if isinstance(e, httpx2.ProxyError) or ("proxy" in text and isinstance(e, httpx2.TransportError)):
             return f"the proxy failed: {e}"
@@ -247,9 +248,13 @@ def describe_cause(exc: BaseException, host: str = "the Hub") -> str:
         if isinstance(e, socket.gaierror) or any(
             s in text for s in ("name or service not known", "name resolution", "nodename nor servname", "getaddrinfo")
         ):
+            if proxy is not None:  # the only name this machine looks up is the proxy's
+                return f"the name of the proxy in {proxy[0]} ({proxy[1]}) could not be resolved (DNS failure)"
             return f"the name {host.rsplit(':', 1)[0]} could not be resolved (DNS failure: no network, or no DNS)"
     for e in chain:
         if isinstance(e, ConnectionRefusedError) or "connection refused" in text:
+            if proxy is not None:  # the only machine this one connects to is the proxy
+                return f"the proxy in {proxy[0]} ({proxy[1]}) refused the connection"
             return f"{host} refused the connection"
     for e in chain:
         if isinstance(e, httpx2.TimeoutException | TimeoutError | socket.timeout):
@@ -381,7 +386,7 @@ def download_error(spec: ModelSpec, exc: BaseException) -> DownloadError:
         not any(isinstance(e, HfHubHTTPError | OfflineModeIsEnabled) for e in chain)
         or any(isinstance(e, HubGaveUp) for e in chain)
     ):
-        cause += _proxy_note()
+        cause += "" if "the proxy" in cause else _proxy_note()
     return DownloadError(spec, cause, _advice(spec, chain))
 
 
