@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,12 +75,35 @@ def fetch(
         raise InputError(url, f"could not be fetched: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        if clock() >= give_up:
-            reason = f"no complete answer within {deadline:.0f} s"
-        raise InputError(url, f"could not be fetched: {reason}") from None
+        late = clock() >= give_up
+        said = f"no complete answer within {deadline:.0f} s" if late else _in_words(reason, url, timeout)
+        raise InputError(url, f"could not be fetched: {said}") from None
     if len(data) > limit:
         raise InputError(url, f"is larger than {limit / (1024 * 1024):.0f} MB")
     return Fetched(data, content_type, charset)
+
+
+def _in_words(reason: object, url: str, timeout: float) -> str:
+    """Why a page could not be fetched, as a reader says it, from what urllib raised."""
+    import socket
+    import ssl
+
+    host = urllib.parse.urlsplit(url).hostname or url
+    if isinstance(reason, socket.gaierror):
+        return f"the name {host} could not be resolved (DNS failure: no network, or no such site)"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"{host} refused the connection"
+    if isinstance(reason, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
+        return f"the connection to {host} was cut off"
+    if isinstance(reason, TimeoutError | socket.timeout):
+        return f"{host} did not answer in time (waited {timeout:.0f} s)"
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return f"the certificate of {host} could not be verified ({reason.verify_message})"
+    if isinstance(reason, ssl.SSLError):
+        return f"the secure (TLS) connection to {host} failed"
+    if isinstance(reason, OSError) and reason.strerror:
+        return f"{reason.strerror.lower()} (while connecting to {host})"
+    return str(reason)
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):

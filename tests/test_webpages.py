@@ -70,11 +70,21 @@ def test_a_page_with_no_article_is_refused(site: str) -> None:
         read_article(expand_inputs([f"{site}/no-article.html"])[0])
 
 
-def test_unreachable_and_missing_urls_are_input_errors(site: str) -> None:
+def test_unreachable_and_missing_urls_are_input_errors(site: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
     with pytest.raises(InputError, match="could not be fetched: HTTP 404"):
         read_article(expand_inputs([f"{site}/gone.html"])[0])
-    with pytest.raises(InputError, match="could not be fetched"):
+    # The causes in words, not as errno texts.
+    with pytest.raises(InputError, match=r"could not be fetched: 127\.0\.0\.1 refused the connection$"):
         read_article(expand_inputs(["http://127.0.0.1:9/article.html"])[0])
+
+    def no_dns(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    with pytest.raises(InputError, match=r"the name news\.example could not be resolved \(DNS failure"):
+        read_article(expand_inputs(["http://news.example/article.html"])[0])
 
 
 def test_cli_exit_3_for_a_bad_url_and_0_for_a_good_one(cli: CliRunner, tiny_models: TinyModels, site: str) -> None:
