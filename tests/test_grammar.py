@@ -200,3 +200,22 @@ def test_a_model_name_that_is_not_configured_is_a_usage_error_that_lists_them(
     result = invoke(runner, ["-c", str(config), "models", command, "pl", "xx"])
     assert result.exit_code == ExitStatus.USAGE
     assert f"no model is configured for xx in {config}; choose from pl, summary" in result.stderr
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("modles", "models"), ("dedup", "dedupe"), ("chek", "check")])
+def test_a_mistyped_command_is_a_usage_error_that_names_the_command(
+    runner: CliRunner, article: Path, typed: str, meant: str
+) -> None:
+    result = invoke(runner, [typed, str(article), "--language", "en"])
+    assert result.exit_code == ExitStatus.USAGE
+    assert f"'{typed}' is neither a command nor a file; did you mean '{meant}'?" in result.stderr
+    assert "Usage: summarize-cli [OPTIONS] [INPUT]..." in result.stderr
+    # A file of that name is an input as ever.
+    (article.parent / typed).write_text("The talks continue.\n")
+    assert invoke(runner, ["dedupe", typed]).exit_code == 0
+    assert "did you mean" not in invoke(runner, [typed, "--summary", "extractive", "--no-translate"]).stderr
+
+
+def test_help_as_a_word_shows_the_help(runner: CliRunner, article: Path) -> None:
+    result = invoke(runner, ["help"])
+    assert result.exit_code == 0 and "Usage: summarize-cli [OPTIONS] [INPUT]..." in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
 import sys
@@ -45,6 +46,13 @@ def _shared_prefix(args: list[str]) -> int:
         else:
             break
     return i
+
+
+def _not_a_path(arg: str) -> bool:
+    """Whether ``arg`` reads as a bare word (no option, folder, suffix or URL) that names no file here."""
+    import os
+
+    return not arg.startswith("-") and not any(c in arg for c in "/.:\\*?[") and not os.path.lexists(arg)
 
 
 class _ToolContext(click.Context):
@@ -104,9 +112,24 @@ class MainGroup(click.Group):
         rest = args[_shared_prefix(args) :]
         completing_a_name = ctx.resilient_parsing and not rest
         ours = rest and (rest[0] in self.commands or rest[0] in ("--version", *ctx.help_option_names))
+        if rest and not ours and not ctx.resilient_parsing and _not_a_path(rest[0]):
+            if rest[0] == "help":  # as git and pip read it
+                click.echo(ctx.get_help())
+                ctx.exit(0)
+            near = difflib.get_close_matches(rest[0], self.list_commands(ctx), n=1, cutoff=0.7)
+            if near:
+                raise click.UsageError(
+                    f"'{rest[0]}' is neither a command nor a file; did you mean '{near[0]}'? "
+                    f"(a file of that name is given as ./{rest[0]})",
+                    ctx=ctx,
+                )
         if not completing_a_name and not ours:
             args = [DEFAULT_COMMAND, *args]
         return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The main job's usage line, as --help opens with: what the tool is mostly called for."""
+        formatter.write_usage(ctx.command_path, "[OPTIONS] [INPUT]...")
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The main job's help, with how the commands and the shared options combine."""
