@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError
+from .units import format_bytes
 
 # Each network read may wait this long, and the whole fetch, redirects included, this long.
 FETCH_TIMEOUT_S = 15.0
 FETCH_DEADLINE_S = 60.0
-MAX_PAGE_BYTES = 5 * 1024 * 1024
+MAX_PAGE_BYTES = 5_000_000
 MAX_REDIRECTS = 5
 # Fewer words than this besides the title is a page with no article (a login form, an index).
 MIN_ARTICLE_WORDS = 15
@@ -79,7 +80,8 @@ def fetch(
         said = f"no complete answer within {deadline:.0f} s" if late else _in_words(reason, url, timeout)
         raise InputError(url, f"could not be fetched: {said}") from None
     if len(data) > limit:
-        raise InputError(url, f"is larger than {limit / (1024 * 1024):.0f} MB")
+        raised = " (raise it with --max-bytes)" if limit < MAX_PAGE_BYTES else ""
+        raise InputError(url, f"is over the limit of {format_bytes(limit)} for a page{raised}")
     return Fetched(data, content_type, charset)
 
 

@@ -186,6 +186,9 @@ class _Trickle(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         self.end_headers()
+        if self.path == "/big":
+            self.wfile.write(b"<p>" + b"word " * 600 + b"</p>")
+            return
         for _ in range(60):  # a byte a quarter second: no single read ever times out
             try:
                 self.wfile.write(b"a")
@@ -213,6 +216,12 @@ def test_a_url_has_an_overall_deadline(trickle: str) -> None:
     with pytest.raises(InputError, match="no complete answer within 2 s"):
         fetch(f"{trickle}/slow", timeout=1, deadline=2)
     assert time.perf_counter() - started < 5
+
+
+def test_a_page_over_the_byte_limit_is_refused_naming_the_limit(trickle: str) -> None:
+    with pytest.raises(InputError, match=r"is over the limit of 1\.0 KB for a page \(raise it with --max-bytes\)$"):
+        fetch(f"{trickle}/big", max_bytes=1000)
+    assert len(fetch(f"{trickle}/big").data) > 3000
 
 
 def test_a_url_may_redirect_only_to_http(trickle: str) -> None:
