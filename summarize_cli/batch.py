@@ -455,7 +455,9 @@ class BatchRunner:
         group_size: int = GROUP_SIZE,
         limits: Limits = NO_LIMITS,
         clock: Callable[[], float] = time.monotonic,
+        warm_up: Callable[[], None] | None = None,
     ) -> None:
+        """``warm_up`` runs once, when the first input that needs work is found (to start loading models)."""
         self.pipeline = pipeline
         self.layout_for = layout_for
         self.on_result = on_result
@@ -465,6 +467,7 @@ class BatchRunner:
         self.group_size = max(1, group_size)
         self.limits = limits
         self.clock = clock
+        self._warm_up = warm_up
 
     def run(self, refs: Sequence[InputRef]) -> RunSummary:
         """Process every input; a stop signal ends the run after keeping everything already finished."""
@@ -537,6 +540,9 @@ class BatchRunner:
                 summary.warned += bool(saved.get("warnings"))
                 self.reporter.finished(Result(source=ref.name), "skipped")
                 return None
+        if self._warm_up is not None:  # a rerun with everything done never loads a model
+            warm_up, self._warm_up = self._warm_up, None
+            warm_up()
         return item
 
     def _flush(self, group: list[_Item], summary: RunSummary) -> None:

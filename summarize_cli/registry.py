@@ -12,7 +12,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from .backends.base import Seq2SeqModel
-from .backends.native import settle_at_exit
+from .backends.native import native_step, settle_at_exit
 from .errors import ModelUnavailableError, SummarizeError
 from .types import ModelSpec
 
@@ -112,8 +112,12 @@ def _work_forever() -> None:
     # summary on two cores.
     while True:
         job = _jobs.get()
-        job()
-        del job  # the registry it loaded for is not kept alive by this thread
+        # A job is one native step from its imports to the release of what it loaded: a model
+        # freed here while the process exits would abort it (CTranslate2's destructor lets go of
+        # the interpreter, and Python ends a daemon thread that asks for it back).
+        with native_step():
+            job()
+            del job  # the registry it loaded for is not kept alive by this thread
 
 
 @dataclass

@@ -211,6 +211,15 @@ def test_outputs_are_written_and_a_rerun_skips_what_is_up_to_date(tmp_path: Path
     changed = BatchRunner(pipeline(), layout_for=layout_in(out), reporter=Recorder()).run(refs)
     assert (changed.skipped, changed.done) == (1, 1)
 
+
+def test_models_start_loading_at_the_first_input_with_work_and_never_on_a_rerun_with_none(tmp_path: Path) -> None:
+    out, warmed = tmp_path / "out", []
+    refs = articles(tmp_path / "in", "First story.", "Second story.")
+    BatchRunner(pipeline(), layout_for=layout_in(out), warm_up=lambda: warmed.append("first")).run(refs)
+    assert warmed == ["first"]  # once, not once per input
+    BatchRunner(pipeline(), layout_for=layout_in(out), warm_up=lambda: warmed.append("rerun")).run(refs)
+    assert warmed == ["first"]
+
     forced = BatchRunner(pipeline(), layout_for=layout_in(out), force=True).run(refs)
     assert (forced.skipped, forced.done) == (0, 2)
 

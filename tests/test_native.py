@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -52,6 +53,42 @@ def test_no_native_step_starts_once_exit_has_begun(steps: native.NativeSteps) ->
     assert late.is_alive() and entered == []  # held before the native code, until the process ends
 
 
+def test_a_step_inside_a_step_goes_on_while_exit_waits_for_the_outer_one(steps: native.NativeSteps) -> None:
+    inside, go_on, finished = threading.Event(), threading.Event(), []
+
+    def load() -> None:
+        with steps.step():
+            inside.set()
+            go_on.wait(5)
+            with steps.step():  # begun after exit began: part of the outer step, so not held
+                finished.append(True)
+
+    threading.Thread(target=load, daemon=True).start()
+    assert inside.wait(5)
+    threading.Timer(0.2, go_on.set).start()
+    assert steps.settle(timeout=5) and finished == [True]
+
+
+def test_exit_does_not_wait_for_a_leavable_stretch_and_holds_the_thread_after_it(steps: native.NativeSteps) -> None:
+    converting, release, after = threading.Event(), threading.Event(), []
+
+    def load() -> None:
+        with steps.step():
+            with steps.leavable():  # a conversion in a child process, say
+                converting.set()
+                release.wait(10)
+            after.append(True)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    assert converting.wait(5)
+    started = time.monotonic()
+    assert steps.settle(timeout=5) and time.monotonic() - started < 1
+    release.set()
+    worker.join(timeout=0.5)
+    assert worker.is_alive() and after == []  # held where the native work would go on
+
+
 def test_exit_waits_only_so_long(steps: native.NativeSteps) -> None:
     release = threading.Event()
 
@@ -86,3 +123,26 @@ def test_both_backends_load_their_models_inside_a_native_step(
     model = default_loader(spec, "cpu", offline=True)
     assert model.count_tokens(["The talks continue."])[0] > 0
     assert seen == [backend]  # one step, around the tokenizer and the model
+
+
+def test_the_process_exits_only_after_a_background_job_has_let_go_of_what_it_loaded(tmp_path: Path) -> None:
+    # A model freed by the loading thread while the process exits aborted it (status 134): the
+    # job, up to the release of its last reference, is one step that exit waits for.
+    import subprocess
+    import sys
+
+    marker = tmp_path / "released"
+    script = (
+        "import sys, threading, time\n"
+        "from summarize_cli import registry\n"
+        "started = threading.Event()\n"
+        "def job():\n"
+        "    started.set()\n"
+        "    time.sleep(0.5)  # pure Python, after any native step of its own\n"
+        "    open(sys.argv[1], 'w').write('released')\n"
+        "registry._in_background(job)\n"
+        "started.wait(10)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(marker)], capture_output=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    assert marker.read_text() == "released"

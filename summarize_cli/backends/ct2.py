@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import GenerationError, ModelUnavailableError
 from ..types import GenerationSettings, ModelSpec
 from .hf import TokenizedModel, hub_progress_bars, tidy_output, unavailable_message
-from .native import native_step
+from .native import leavable, native_step
 from .tokenizer import Tokenizer, is_saved, load_tokenizer
 
 log = logging.getLogger("summarize_cli")
@@ -208,7 +208,8 @@ def ensure_converted(spec: ModelSpec, quantization: str, offline: bool) -> Path:
     command = [sys.executable, "-m", "summarize_cli.backends.ct2", source, str(target), quantization]
     if spec.revision and source == spec.model:
         command += ["--revision", spec.revision]
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    with leavable():  # a child process: the run may end while it works, and it ends with the run
+        proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0 or not is_complete(target):
         detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         if "[Errno 28]" in detail or "No space left on device" in detail:

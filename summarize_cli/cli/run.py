@@ -451,8 +451,16 @@ def _run(
     if verbose:
         registry.on_load = lambda spec: err.print(f"loading {spec.role} model {spec.model}", markup=False)
     pipeline = Pipeline(config, options, registry)
-    if options.summary == "abstractive" and engine == "local":
+
+    def start_loading() -> None:
         registry.prefetch([config.summarizer])  # loads while the inputs are read and cleaned
+
+    warm_up: Callable[[], None] | None = None
+    if options.summary == "abstractive" and engine == "local":
+        if output_dir is None:
+            start_loading()  # every input is work: at once
+        else:
+            warm_up = start_loading  # at the first input not done before: a rerun may have none
 
     refs = [ref for ref in expand_inputs(inputs) if not _is_own_output(ref, output_dir)]
     if not refs:
@@ -508,6 +516,7 @@ def _run(
         force=force,
         stdin=sys.stdin.buffer if sys.stdin is not None else None,
         limits=limits,
+        warm_up=warm_up,
     )
     try:
         summary = runner.run(refs)
