@@ -112,6 +112,16 @@ def _safe_parts(path: Path) -> list[str]:
     return [part if part not in ("..", ".", "") else "_" for part in path.parts if part not in ("/", "\\")]
 
 
+def _existing(path: Path | None) -> Path | None:
+    """``path`` resolved, when it names something; None for none, or for a path too long to look up."""
+    if path is None:
+        return None
+    try:
+        return path.resolve() if path.exists() else None
+    except OSError:
+        return None
+
+
 def fit_name(name: str, longest_suffix: int, limit: int = NAME_MAX) -> str:
     """``name`` shortened, if it must be, so that with a suffix it fits the filesystem's limit.
 
@@ -139,20 +149,25 @@ class OutputLayout:
         self.out_dir = out_dir
         self.labels = tuple(labels)
         self.root = out_dir.resolve()
-        self.inputs: set[Location] = {ref.path.resolve() for ref in refs if ref.path is not None and ref.path.exists()}
+        self.inputs: set[Location] = {path for ref in refs if (path := _existing(ref.path)) is not None}
         self.inputs |= {ref.remote for ref in refs if ref.remote is not None}
         longest = max(len(os.fsencode(f".{label}.txt")) for label in (*self.labels, "summary", "json"))
         rels = {ref: Path(*_safe_parts(ref.relative)) for ref in refs}
         stems: dict[str, list[InputRef]] = {}
         for ref, rel in rels.items():
             stems.setdefault(str(rel.with_suffix("")).lower(), []).append(ref)
+        # The folders the outputs go into: no output file may take one's name (x.json/ beside x.txt).
+        folders = {str(parent).lower() for rel in rels.values() for parent in rel.parents}
+        suffixes = [".json", *(f".{label}.txt" for label in self.labels)]
         taken: set[str] = set()
         self._bases: dict[InputRef, Path] = {}
         for ref, rel in rels.items():
             base = rel.with_suffix("") if len(stems[str(rel.with_suffix("")).lower()]) == 1 else rel
             base = base.with_name(fit_name(base.name, longest + 4))  # room for a "-NN" clash number
             candidate, n = base, 1
-            while str(candidate).lower() in taken:
+            while str(candidate).lower() in taken or any(
+                f"{candidate}{suffix}".lower() in folders for suffix in suffixes
+            ):
                 n += 1
                 candidate = base.with_name(f"{base.name}-{n}")
             taken.add(str(candidate).lower())
@@ -376,7 +391,11 @@ def remove_stale_temps(folders: Sequence[Location] | set[Location]) -> int:
     for folder in folders:
         if isinstance(folder, ObjectPath):
             continue  # objects are written whole, without temporary ones
-        for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}") if folder.is_dir() else ():
+        try:
+            leftovers = list(folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}")) if folder.is_dir() else []
+        except OSError:  # a folder path too long to look up: its articles fail with the reason
+            continue
+        for leftover in leftovers:
             leftover.unlink(missing_ok=True)
             removed += 1
     return removed

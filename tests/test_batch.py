@@ -118,6 +118,14 @@ def test_output_inside_the_input_folder_is_not_read_back(
     assert outputs(src / "out") == ["a.json"]
     same = invoke(cli, ["-c", str(tiny_models.config), str(src), "-o", str(src)])
     assert same.exit_code == ExitStatus.USAGE
+    # Nor when the output folder lies elsewhere and a link in the input folder leads to it.
+    elsewhere = tmp_path / "results"
+    (src / "results").symlink_to(elsewhere, target_is_directory=True)
+    (src / "out").rename(tmp_path / "old-out")
+    for _ in range(2):
+        linked = invoke(cli, ["-c", str(tiny_models.config), str(src), "-o", str(elsewhere), "--no-translate"])
+        assert linked.exit_code == 0, linked.stderr
+    assert outputs(elsewhere) == ["a.json"]
 
 
 def test_jsonl_streams_one_line_per_input_for_a_folder(cli: CliRunner, tiny_models: TinyModels, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from summarize_cli.config import parse_config
 from summarize_cli.errors import ModelUnavailableError, OutputError, Stopped
 from summarize_cli.pipeline import Pipeline, RunOptions
 from summarize_cli.registry import ModelRegistry
-from summarize_cli.sources import InputRef, read_article
+from summarize_cli.sources import InputRef, read_article, walk_folder
 from summarize_cli.types import Result
 
 from fakes import FakeModel, fake_loader
@@ -509,3 +509,34 @@ def test_a_folder_run_holds_the_folder_s_lock_while_it_works(tmp_path: Path) -> 
     BatchRunner(pipeline(), layout_for=layout_in(out), reporter=Watching()).run(articles(tmp_path / "in", "A story."))
     assert held == [f"{os.getpid()}\n"]
     assert not (out / batch.LOCK_NAME).exists()
+
+
+def test_no_output_file_takes_the_name_of_a_folder_the_outputs_go_into(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    for name in ("x.txt", "x.json/a.txt", "y.txt", "y.uk.txt/b.txt"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(f"The story in {name}.", encoding="utf-8")
+    refs = walk_folder(src)
+    summary = BatchRunner(pipeline(), layout_for=layout_in(out)).run(refs)
+    assert (summary.done, summary.failed) == (4, 0)
+    assert (out / "x.json" / "a.json").is_file() and (out / "y.uk.txt" / "b.uk.txt").is_file()
+    assert (out / "x-2.json").is_file() and (out / "y-2.uk.txt").is_file()
+
+
+def test_a_path_too_long_to_look_up_fails_as_its_article_and_the_others_are_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    (src / "ok.txt").write_text("A short story.", encoding="utf-8")
+    monkeypatch.chdir(src)
+    for _ in range(21):  # 21 folders of 200 letters: past the 4096 bytes a path may have
+        os.mkdir("d" * 200)
+        os.chdir("d" * 200)
+    Path("deep.txt").write_text("A deep story.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    summary = BatchRunner(pipeline(), layout_for=layout_in(out)).run(walk_folder(src))
+    assert (summary.done, summary.failed) == (1, 1)
+    assert (out / "ok.json").is_file()
+    [failure] = summary.failures
+    assert "too long" in (failure.error or "")

@@ -572,8 +572,13 @@ def _is_own_output(ref: InputRef, output_dir: Location | None) -> bool:
         return output_dir.is_relative_to(ref.remote_root) and ref.remote.is_relative_to(output_dir)
     if output_dir is None or ref.path is None or ref.root is None:
         return False
-    out, root = output_dir.resolve(), ref.root.resolve()
-    return out.is_relative_to(root) and ref.path.resolve().is_relative_to(out)
+    try:
+        out, root, found = output_dir.resolve(), ref.root.resolve(), ref.path.resolve()
+    except OSError:  # a path too long to resolve: reading it will say so
+        return False
+    # Below the output folder, reached through the input folder (directly or by a link), and
+    # not because the whole input folder lies inside the output folder.
+    return found.is_relative_to(out) and not root.is_relative_to(out)
 
 
 def _closing_lines(err: Any, summary: RunSummary, inputs: int, output_dir: Location | None, quiet: bool) -> None:
