@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import signal
 import tempfile
 import time
@@ -436,9 +437,25 @@ class RunSummary:
     failures_file: Location | None = None
 
     def reasons(self) -> list[tuple[str, int]]:
-        """Why inputs failed, most common first, with how many failed for each reason."""
-        counted = Counter(_reason(r) for r in self.failures)
-        return counted.most_common()
+        """Why inputs failed, most common first, with how many failed for each reason.
+
+        Reasons that differ only in their numbers (sizes, lengths) count as one, shown as the
+        first of them with "(and alike)".
+        """
+        counted: Counter[str] = Counter()
+        seen: dict[str, dict[str, None]] = {}  # the distinct reasons under each key, in order
+        for result in self.failures:
+            reason = _reason(result)
+            key = _NUMBERS.sub("#", reason)
+            counted[key] += 1
+            seen.setdefault(key, {})[reason] = None
+        shown = {
+            key: next(iter(reasons)) + (" (and alike)" if len(reasons) > 1 else "") for key, reasons in seen.items()
+        }
+        return [(shown[key], count) for key, count in counted.most_common()]
+
+
+_NUMBERS = re.compile(r"\d[\d,.]*")
 
 
 def _reason(result: Result) -> str:

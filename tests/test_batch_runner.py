@@ -153,6 +153,11 @@ def test_reasons_drop_the_source_name_and_count_the_most_common_first() -> None:
         ]
     )
     assert summary.reasons() == [("is empty", 2), ("no such file", 1), ("disk trouble", 1), ("failed", 1)]
+    # Reasons that differ only in their numbers are one reason.
+    alike = RunSummary(
+        failures=[Result(source=f"{n}.txt", error=f"{n}.txt: is {n}0,000 words long") for n in (4, 2, 4)]
+    )
+    assert alike.reasons() == [("is 40,000 words long (and alike)", 3)]
 
 
 def test_a_model_that_cannot_load_ends_the_run_keeping_what_is_done(tmp_path: Path) -> None:
