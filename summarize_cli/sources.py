@@ -50,7 +50,8 @@ _ESCAPES = re.compile(
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # How a name with controls or undecodable bytes is shown: escaped, never raw.
-_NAME_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Controls, and the marks that reorder text on screen (a name could show as another: "txt.exe").
+_NAME_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_controls(text: str) -> str:
@@ -67,7 +68,12 @@ def display_name(raw: str) -> str:
     """
     if any("\udc80" <= ch <= "\udcff" for ch in raw):
         raw = os.fsencode(raw).decode("utf-8", "backslashreplace")
-    return _NAME_CONTROLS.sub(lambda m: f"\\x{ord(m.group(0)):02x}", raw)
+    return _NAME_CONTROLS.sub(_escaped, raw)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
@@ -395,6 +401,8 @@ def read_article(ref: InputRef, stdin: BinaryIO | None = None, limits: Limits = 
     if not data:
         raise InputError(ref.name, "is empty")
     text = decode(data, ref.name)
+    if not text:
+        raise InputError(ref.name, "is empty (it holds only a byte-order mark)")
     if kind in (".html", ".htm"):
         from .webpage import extract_article
 
@@ -407,7 +415,9 @@ def read_article(ref: InputRef, stdin: BinaryIO | None = None, limits: Limits = 
         text = strip_markdown(text)
     text = strip_controls(text)
     if not text.strip():
-        raise InputError(ref.name, "holds only whitespace")
+        raise InputError(
+            ref.name, "holds no text outside its code blocks" if kind == ".md" else "holds only whitespace"
+        )
     _check_words(ref.name, text, limits.max_words)
     return Article(source=ref.name, text=text, path=ref.path)
 

@@ -51,6 +51,7 @@ def test_encodings_decode_to_the_same_text(tmp_path: Path, text: str, encoding: 
     [
         (b"", "is empty"),
         (b"  \n\t\n ", "only whitespace"),
+        (b"\xef\xbb\xbf", "is empty \\(it holds only a byte-order mark\\)"),
         (bytes(range(256)) * 4, "binary"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "binary"),
     ],
@@ -92,6 +93,14 @@ def test_names_show_undecodable_bytes_and_controls_escaped() -> None:
     assert display_name(os.fsdecode(b"\x80.txt")) == "\\x80.txt"
     assert display_name("a\x1b[31mred\x7f.txt") == "a\\x1b[31mred\\x7f.txt"
     assert display_name("Київ.txt") == "Київ.txt"
+    assert display_name("\u202etxt.exe") == "\\u202etxt.exe"  # shown as it is, not reordered
+
+
+def test_markdown_that_is_all_code_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "code.md"
+    path.write_text("```\nprint('hello')\n```\n", encoding="utf-8")
+    with pytest.raises(InputError, match="holds no text outside its code blocks"):
+        read(path)
 
 
 def test_a_url_becomes_a_file_name_of_at_most_120_characters_and_html() -> None:
