@@ -162,9 +162,14 @@ class OutputLayout:
         suffixes = [".json", *(f".{label}.txt" for label in self.labels)]
         taken: set[str] = set()
         self._bases: dict[InputRef, Path] = {}
+        self._former: dict[InputRef, list[Path]] = {}
         for ref, rel in rels.items():
-            base = rel.with_suffix("") if len(stems[str(rel.with_suffix("")).lower()]) == 1 else rel
+            alone = len(stems[str(rel.with_suffix("")).lower()]) == 1
+            base = rel.with_suffix("") if alone else rel
             base = base.with_name(fit_name(base.name, longest + 4))  # room for a "-NN" clash number
+            # Where its results were while a namesake (x.md beside x.txt) came or went.
+            other = rel if alone else rel.with_suffix("")
+            self._former[ref] = [other.with_name(fit_name(other.name, longest + 4))]
             candidate, n = base, 1
             while str(candidate).lower() in taken or any(
                 f"{candidate}{suffix}".lower() in folders for suffix in suffixes
@@ -184,6 +189,11 @@ class OutputLayout:
             if resolved in self.inputs or path.parent.resolve() in self.inputs:
                 raise InputError(ref.name, f"its output {display_name(str(path))} would overwrite an input")
         return paths
+
+    def former(self, ref: InputRef) -> list[OutputPaths]:
+        """Where an earlier run may have put ``ref``'s results under another name; they are not its own now."""
+        current = self._bases[ref]
+        return [OutputPaths(self.out_dir / base) for base in self._former[ref] if base != current]
 
     def folders(self) -> set[Location]:
         """Every folder this layout writes into."""
@@ -244,6 +254,24 @@ def write_atomic(path: Location, text: str) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def drop_former(paths: OutputPaths, source: str) -> None:
+    """Remove a set of results an earlier run wrote for ``source`` under a name it no longer has.
+
+    Only a set whose JSON names ``source`` is removed: never another input's, never a user's file.
+    """
+    record = read_record(paths)
+    if record is None or record.get("source") != source:
+        return
+    try:
+        paths.json.unlink()  # first: what is left is an incomplete set, never one that looks whole
+        for path, _ in paths.all_text(record):
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("Could not remove %s, an earlier result of %s: %s.", paths.json, source, exc.strerror or exc)
+        return
+    log.info("removed the results of %s that an earlier run wrote as %s", source, display_name(str(paths.json)))
 
 
 def read_record(paths: OutputPaths) -> dict[str, Any] | None:
@@ -470,6 +498,7 @@ class _Item:
     article: Article | None = None
     failure: Result | None = None
     paths: OutputPaths | None = None
+    former: list[OutputPaths] = field(default_factory=list)
 
 
 # Errors that are about the run, not one article: every later article would fail the same way.
@@ -559,6 +588,7 @@ class BatchRunner:
         try:
             if layout is not None:
                 item.paths = layout.paths(ref)
+                item.former = layout.former(ref)
             item.article = read_article(ref, self.stdin, self.limits)
         except InputError as exc:
             summary.unreadable += 1
@@ -618,6 +648,9 @@ class BatchRunner:
     def _finish(self, item: _Item, result: Result, summary: RunSummary) -> None:
         if item.paths is not None:
             result = self._write(item.paths, result)
+            if result.ok:
+                for former in item.former:
+                    drop_former(former, result.source)
         if result.ok:
             summary.done += 1
             summary.warned += bool(result.warnings)

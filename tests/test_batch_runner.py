@@ -545,3 +545,33 @@ def test_a_path_too_long_to_look_up_fails_as_its_article_and_the_others_are_done
     assert (out / "ok.json").is_file()
     [failure] = summary.failures
     assert "too long" in (failure.error or "")
+
+
+def test_results_move_with_their_name_when_a_namesake_comes_or_goes(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    (src / "x.txt").write_text("The story as text.", encoding="utf-8")
+    BatchRunner(pipeline(), layout_for=layout_in(out)).run(walk_folder(src))
+    assert sorted(p.name for p in out.iterdir()) == ["x.json", "x.summary.txt", "x.uk.txt"]
+    (src / "x.md").write_text("The story as Markdown.", encoding="utf-8")
+    BatchRunner(pipeline(), layout_for=layout_in(out)).run(walk_folder(src))
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"x.{kind}.{part}" for kind in ("md", "txt") for part in ("json", "summary.txt", "uk.txt")]
+    (src / "x.md").unlink()
+    BatchRunner(pipeline(), layout_for=layout_in(out)).run(walk_folder(src))
+    assert json.loads((out / "x.json").read_text(encoding="utf-8"))["source"] == str(src / "x.txt")
+    assert not (out / "x.txt.json").exists() and not (out / "x.txt.uk.txt").exists()
+    assert (out / "x.md.json").exists()  # another input's results: never touched
+
+
+def test_an_earlier_set_is_removed_only_when_it_names_the_same_input(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    theirs = batch.OutputPaths(out / "x")
+    local(theirs.json).write_text(json.dumps({"source": "other.txt", "summary": "S."}), encoding="utf-8")
+    local(theirs.text("summary")).write_text("S.\n", encoding="utf-8")
+    batch.drop_former(theirs, "x.txt")
+    assert local(theirs.json).exists() and local(theirs.text("summary")).exists()
+    (out / "notes.json").write_text("not ours", encoding="utf-8")
+    batch.drop_former(batch.OutputPaths(out / "notes"), "x.txt")
+    assert (out / "notes.json").exists()
