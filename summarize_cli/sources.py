@@ -115,6 +115,16 @@ def is_glob(raw: str) -> bool:
     return bool(_GLOB_CHARS.search(raw)) and not os.path.lexists(raw) and not raw.startswith(("http://", "https://"))
 
 
+def from_file_url(raw: str) -> str:
+    """A ``file://`` URL as the local path it names; anything else as it is."""
+    if raw[:7].lower() != "file://":
+        return raw
+    import urllib.parse
+    import urllib.request
+
+    return urllib.request.url2pathname(urllib.parse.urlsplit(raw).path)
+
+
 def expand_inputs(inputs: Iterable[str]) -> list[InputRef]:
     """Turn command-line inputs into a list of inputs; folders and patterns expand to their articles, sorted.
 
@@ -126,6 +136,7 @@ def expand_inputs(inputs: Iterable[str]) -> list[InputRef]:
         if raw == STDIN:
             refs.append(InputRef(STDIN_NAME))
             continue
+        raw = from_file_url(raw)
         if raw.startswith(("http://", "https://")):
             refs.append(InputRef(display_name(raw), url=raw))
             continue
@@ -170,23 +181,37 @@ def walk_folder(folder: Path) -> list[InputRef]:
     """
     refs: list[InputRef] = []
     seen: set[tuple[int, int]] = set()
+    try:
+        root = folder.resolve()
+    except OSError:
+        root = folder
 
     def unreadable(exc: OSError) -> None:
         where = Path(exc.filename) if exc.filename else folder
         reason = f"cannot be read ({exc.strerror or exc})"
         refs.append(InputRef(display_name(str(where)), where, folder, problem=reason))
 
+    def keep(top: str, name: str) -> bool:
+        """A subfolder to walk: not hidden, and not a link up to the folder or above it."""
+        if name.startswith("."):
+            return False
+        path = os.path.join(top, name)
+        return not os.path.islink(path) or not root.is_relative_to(os.path.realpath(path))
+
     for top, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
         try:
             here = os.stat(top)
-        except OSError:
+        except OSError as exc:
+            unreadable(exc)
             dirs[:] = []
             continue
-        if (here.st_dev, here.st_ino) in seen:  # a link to a folder already walked
+        # Each real folder once (a filesystem that numbers no inodes reports 0 for every one).
+        if here.st_ino != 0 and (here.st_dev, here.st_ino) in seen:
             dirs[:] = []
             continue
         seen.add((here.st_dev, here.st_ino))
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        # Real folders before links, so that an article has the same name whatever links lead to it.
+        dirs[:] = sorted((d for d in dirs if keep(top, d)), key=lambda d: (os.path.islink(os.path.join(top, d)), d))
         for name in files:
             path = Path(top) / name
             if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
@@ -199,13 +224,12 @@ def walk_folder(folder: Path) -> list[InputRef]:
 def _not_an_article_file(path: Path) -> str | None:
     """Why a name found in a folder cannot be read as an article, or None when it can."""
     try:
-        if path.is_file():
-            return None
-        if not path.exists():
-            return "is a broken link (what it points to is missing)"
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "is a broken link (what it points to is missing)"
     except OSError as exc:  # a link loop, or a name too long
         return f"cannot be read ({exc.strerror or exc})"
-    return "is not a regular file (a FIFO, socket or device)"
+    return None if stat.S_ISREG(info.st_mode) else "is not a regular file (a FIFO, socket or device)"
 
 
 def read_bytes(ref: InputRef, stdin: BinaryIO | None, max_bytes: int | None = None) -> bytes:
@@ -400,7 +424,7 @@ def read_article(ref: InputRef, stdin: BinaryIO | None = None, limits: Limits = 
         data = read_bytes(ref, stdin, limits.max_bytes)
     if not data:
         raise InputError(ref.name, "is empty")
-    text = decode(data, ref.name)
+    text = raw_text = decode(data, ref.name)
     if not text:
         raise InputError(ref.name, "is empty (it holds only a byte-order mark)")
     if kind in (".html", ".htm"):
@@ -412,12 +436,11 @@ def read_article(ref: InputRef, stdin: BinaryIO | None = None, limits: Limits = 
 
         # Markup adds few words, so the raw count already tells a far too long file.
         _check_words(ref.name, text, limits.max_words)
-        text = strip_markdown(text)
+        raw_text, text = text, strip_markdown(text)
     text = strip_controls(text)
     if not text.strip():
-        raise InputError(
-            ref.name, "holds no text outside its code blocks" if kind == ".md" else "holds only whitespace"
-        )
+        markup_only = kind == ".md" and raw_text.strip()
+        raise InputError(ref.name, "holds no text besides its markup" if markup_only else "holds only whitespace")
     _check_words(ref.name, text, limits.max_words)
     return Article(source=ref.name, text=text, path=ref.path)
 

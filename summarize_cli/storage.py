@@ -31,12 +31,12 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, NamedTuple
 
 from .errors import OutputError
-from .sources import SUFFIXES, InputRef, display_name
+from .sources import SUFFIXES, InputRef, display_name, from_file_url
 
 log = logging.getLogger("summarize_cli")
 
-# Schemes that are web pages, read by sources.py, not object stores.
-_WEB_SCHEMES = ("http", "https")
+# Schemes that are web pages or local paths, read by sources.py, not object stores.
+_WEB_SCHEMES = ("http", "https", "file")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 _GLOB_CHARS = re.compile(r"[*?[]")
 # The package each common store needs, for the message when it is missing.
@@ -254,7 +254,7 @@ Location = Path | ObjectPath
 
 def location(raw: str) -> Location:
     """A local path, or an object-store path for a URL."""
-    return ObjectPath.parse(raw) if is_object_url(raw) else Path(raw)
+    return ObjectPath.parse(raw) if is_object_url(raw) else Path(from_file_url(raw))
 
 
 def is_inside(path: Location, root: Location) -> bool:

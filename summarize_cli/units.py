@@ -14,6 +14,6 @@ def format_bytes(size: int) -> str:
     value = float(size)
     for unit in ("KB", "MB", "GB"):
         value /= 1000
-        if value < 1000 or unit == "GB":
+        if round(value, 1) < 1000 or unit == "GB":  # 999,999 bytes is 1.0 MB, not 1000.0 KB
             break
     return f"{value:.1f} {unit}"

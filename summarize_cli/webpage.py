@@ -16,7 +16,7 @@ from .units import format_bytes
 # Each network read may wait this long, and the whole fetch, redirects included, this long.
 FETCH_TIMEOUT_S = 15.0
 FETCH_DEADLINE_S = 60.0
-MAX_PAGE_BYTES = 5_000_000
+MAX_PAGE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 # Fewer words than this besides the title is a page with no article (a login form, an index).
 MIN_ARTICLE_WORDS = 15

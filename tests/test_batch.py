@@ -126,6 +126,13 @@ def test_output_inside_the_input_folder_is_not_read_back(
         linked = invoke(cli, ["-c", str(tiny_models.config), str(src), "-o", str(elsewhere), "--no-translate"])
         assert linked.exit_code == 0, linked.stderr
     assert outputs(elsewhere) == ["a.json"]
+    # A link to one article that lies below the output folder is an input like any other.
+    (src / "results").unlink()
+    (tmp_path / "results" / "mine.txt").write_text(PARAGRAPHS[1])
+    (src / "mine.txt").symlink_to(tmp_path / "results" / "mine.txt")
+    again = invoke(cli, ["-c", str(tiny_models.config), str(src), "-o", str(elsewhere), "--no-translate"])
+    assert again.exit_code == 0, again.stderr
+    assert outputs(elsewhere) == ["a.json", "mine.json"]
 
 
 def test_jsonl_streams_one_line_per_input_for_a_folder(cli: CliRunner, tiny_models: TinyModels, tmp_path: Path) -> None:

@@ -94,6 +94,7 @@ def test_help_says_where_options_and_odd_inputs_go(runner: CliRunner) -> None:
     words = " ".join(result.stdout.split())
     assert "./models, or after --" in words and "before or after a command's name" in words
     assert "--version Show the version and exit." in words and words.count("-c, --config") == 1
+    assert "Options:\n  -t, --to" in result.stdout  # options only: the INPUT argument has no row
 
 
 def test_usage_errors_point_at_a_command_that_exists(runner: CliRunner) -> None:

@@ -96,11 +96,21 @@ def test_names_show_undecodable_bytes_and_controls_escaped() -> None:
     assert display_name("\u202etxt.exe") == "\\u202etxt.exe"  # shown as it is, not reordered
 
 
-def test_markdown_that_is_all_code_says_so(tmp_path: Path) -> None:
+def test_markdown_that_is_all_markup_says_so(tmp_path: Path) -> None:
     path = tmp_path / "code.md"
-    path.write_text("```\nprint('hello')\n```\n", encoding="utf-8")
-    with pytest.raises(InputError, match="holds no text outside its code blocks"):
+    path.write_text("```\nprint('hello')\n```\n![photo](a.png)\n", encoding="utf-8")
+    with pytest.raises(InputError, match="holds no text besides its markup"):
         read(path)
+    path.write_text("  \n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="holds only whitespace"):
+        read(path)
+
+
+def test_a_file_url_is_the_local_path_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "a story.txt"
+    path.write_text("The talks continue.", encoding="utf-8")
+    [ref] = expand_inputs([path.as_uri()])
+    assert ref.path == path and ref.url is None and ref.remote is None
 
 
 def test_a_url_becomes_a_file_name_of_at_most_120_characters_and_html() -> None:
@@ -145,6 +155,7 @@ def test_stdin_and_files_keep_their_order(tmp_path: Path) -> None:
         (0, "0 bytes"),
         (999, "999 bytes"),
         (1000, "1.0 KB"),
+        (999_999, "1.0 MB"),  # not 1000.0 KB
         (1_000_000, "1.0 MB"),
         (1_000_500, "1.0 MB"),
         (1_500_000, "1.5 MB"),
@@ -269,4 +280,19 @@ def test_a_folder_follows_linked_subfolders_once_and_names_what_it_cannot_read(t
         str(src / "gone.txt"): "is a broken link (what it points to is missing)",
         str(src / "more" / "linked.txt"): None,
         str(src / "pipe.txt"): "is not a regular file (a FIFO, socket or device)",
+    }
+
+
+def test_a_folder_walk_names_an_article_by_its_real_folder_and_never_climbs_a_link(tmp_path: Path) -> None:
+    src = tmp_path / "news"
+    (src / "zreal").mkdir(parents=True)
+    (src / "zreal" / "x.txt").write_text("An article.")
+    (src / "alink").symlink_to(src / "zreal", target_is_directory=True)  # sorts first, walked second
+    (src / "up").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "outside.txt").write_text("Not in the folder.")
+    (src / "loop.txt").symlink_to(src / "loop.txt")
+    found = {ref.name: ref.problem for ref in walk_folder(src)}
+    assert found == {
+        str(src / "loop.txt"): "cannot be read (Too many levels of symbolic links)",
+        str(src / "zreal" / "x.txt"): None,
     }

@@ -138,7 +138,8 @@ class MainGroup(click.Group):
             run.format_usage(sub, formatter)
             run.format_help_text(sub, formatter)
             self.format_help_text(ctx, formatter)
-            records = [record for param in run.get_params(sub) if (record := param.get_help_record(sub))]
+            options = [param for param in run.get_params(sub) if isinstance(param, click.Option)]
+            records = [record for param in options if (record := param.get_help_record(sub))]
             # --version is the group's own option: listed with the rest, before -h/--help.
             records[-1:-1] = [
                 record for param in self.params if param.name == "version" and (record := param.get_help_record(ctx))

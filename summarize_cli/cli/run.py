@@ -573,12 +573,13 @@ def _is_own_output(ref: InputRef, output_dir: Location | None) -> bool:
     if output_dir is None or ref.path is None or ref.root is None:
         return False
     try:
-        out, root, found = output_dir.resolve(), ref.root.resolve(), ref.path.resolve()
+        out, root, found_in = output_dir.resolve(), ref.root.resolve(), ref.path.parent.resolve()
     except OSError:  # a path too long to resolve: reading it will say so
         return False
-    # Below the output folder, reached through the input folder (directly or by a link), and
-    # not because the whole input folder lies inside the output folder.
-    return found.is_relative_to(out) and not root.is_relative_to(out)
+    # Found in a folder below the output folder, reached through the input folder (directly or
+    # by a folder link), and not because the whole input folder lies inside the output folder.
+    # A link to one article that lies there is still an input.
+    return found_in.is_relative_to(out) and not root.is_relative_to(out)
 
 
 def _closing_lines(err: Any, summary: RunSummary, inputs: int, output_dir: Location | None, quiet: bool) -> None:
