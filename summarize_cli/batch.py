@@ -163,6 +163,7 @@ class OutputLayout:
         taken: set[str] = set()
         self._bases: dict[InputRef, Path] = {}
         self._former: dict[InputRef, list[Path]] = {}
+        self._in_the_way: list[tuple[InputRef, OutputPaths]] = []
         for ref, rel in rels.items():
             alone = len(stems[str(rel.with_suffix("")).lower()]) == 1
             base = rel.with_suffix("") if alone else rel
@@ -178,6 +179,10 @@ class OutputLayout:
                 candidate = base.with_name(f"{base.name}-{n}")
             taken.add(str(candidate).lower())
             self._bases[ref] = candidate
+            if candidate != base:  # an earlier run, before the clash, put its results at ``base``
+                self._former[ref].append(base)
+            if any(f"{base}{suffix}".lower() in folders for suffix in suffixes):
+                self._in_the_way.append((ref, OutputPaths(out_dir / base)))
 
     def paths(self, ref: InputRef) -> OutputPaths:
         """The output paths of ``ref``; a path that would leave OUT or hit an input is an error."""
@@ -194,6 +199,10 @@ class OutputLayout:
         """Where an earlier run may have put ``ref``'s results under another name; they are not its own now."""
         current = self._bases[ref]
         return [OutputPaths(self.out_dir / base) for base in self._former[ref] if base != current]
+
+    def in_the_way(self) -> list[tuple[InputRef, OutputPaths]]:
+        """Earlier results of an input that now stand where a folder of outputs must go (x.json/)."""
+        return list(self._in_the_way)
 
     def folders(self) -> set[Location]:
         """Every folder this layout writes into."""
@@ -544,6 +553,8 @@ class BatchRunner:
             if layout is not None and lock is not None:
                 check_writable(layout.out_dir)
                 lock.acquire()
+                for ref, former in layout.in_the_way():
+                    drop_former(former, ref.name)  # before any write, so that the folder can be made
                 removed = remove_stale_temps(layout.folders())
                 if removed:
                     log.info("removed %d temporary file(s) an earlier run left behind", removed)

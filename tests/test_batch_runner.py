@@ -575,3 +575,17 @@ def test_an_earlier_set_is_removed_only_when_it_names_the_same_input(tmp_path: P
     (out / "notes.json").write_text("not ours", encoding="utf-8")
     batch.drop_former(batch.OutputPaths(out / "notes"), "x.txt")
     assert (out / "notes.json").exists()
+
+
+def test_an_earlier_result_in_the_way_of_a_new_folder_of_outputs_is_moved_aside(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    (src / "x.txt").write_text("The story.", encoding="utf-8")
+    BatchRunner(pipeline(), layout_for=layout_in(out)).run(walk_folder(src))
+    assert (out / "x.json").is_file()
+    (src / "x.json").mkdir()
+    (src / "x.json" / "a.txt").write_text("Another story.", encoding="utf-8")
+    summary = BatchRunner(pipeline(), layout_for=layout_in(out)).run(walk_folder(src))
+    assert (summary.done, summary.failed) == (2, 0)
+    assert (out / "x.json" / "a.json").is_file() and (out / "x-2.json").is_file()
+    assert not (out / "x.summary.txt").exists()
