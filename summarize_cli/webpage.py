@@ -51,7 +51,8 @@ def fetch(
     limit = min(max_bytes, MAX_PAGE_BYTES) if max_bytes is not None else MAX_PAGE_BYTES
     give_up = clock() + deadline
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.9"})
-    opener = urllib.request.build_opener(_HttpOnlyRedirects())
+    redirects = _HttpOnlyRedirects()
+    opener = urllib.request.build_opener(redirects)
     try:
         with opener.open(request, timeout=timeout) as response:
             chunks: list[bytes] = []
@@ -77,7 +78,11 @@ def fetch(
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         late = clock() >= give_up
-        said = f"no complete answer within {deadline:.0f} s" if late else _in_words(reason, url, timeout)
+        said = (
+            f"no complete answer within {deadline:.0f} s"
+            if late
+            else _in_words(reason, redirects.last_url or url, timeout)
+        )
         raise InputError(url, f"could not be fetched: {said}") from None
     if len(data) > limit:
         raised = " (raise it with --max-bytes)" if limit < MAX_PAGE_BYTES else ""
@@ -85,12 +90,24 @@ def fetch(
     return Fetched(data, content_type, charset)
 
 
-def _in_words(reason: object, url: str, timeout: float) -> str:
-    """Why a page could not be fetched, as a reader says it, from what urllib raised."""
+def _in_words(reason: object, url: str, timeout: float, *, direct: bool = False) -> str:
+    """Why a page could not be fetched, as a reader says it, from what urllib raised.
+
+    ``url`` is the address last asked for (after redirects); ``direct``: leave proxies out.
+    """
     import socket
     import ssl
 
-    host = urllib.parse.urlsplit(url).hostname or url
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or url
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not direct and not urllib.request.proxy_bypass(host):
+        # Through a proxy this machine looks up and connects to the proxy only.
+        if isinstance(reason, socket.gaierror):
+            return f"the name of the proxy {proxy} could not be resolved (DNS failure)"
+        if isinstance(reason, ConnectionRefusedError):
+            return f"the proxy {proxy} refused the connection"
+        return f"{_in_words(reason, url, timeout, direct=True)} (through the proxy {proxy})"
     if isinstance(reason, socket.gaierror):
         return f"the name {host} could not be resolved (DNS failure: no network, or no such site)"
     if isinstance(reason, ConnectionRefusedError):
@@ -113,6 +130,10 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
 
     max_redirections = MAX_REDIRECTS
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_url: str | None = None  # where the last redirect led: a failure there names that host
+
     def redirect_request(
         self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
     ) -> urllib.request.Request | None:
@@ -122,6 +143,7 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
 
         if urlsplit(newurl).scheme.lower() not in ("http", "https"):
             raise urllib.error.URLError(f"it redirects to {newurl!r}, which is not an http(s) URL")
+        self.last_url = newurl
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 

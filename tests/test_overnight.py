@@ -178,9 +178,10 @@ def test_the_word_limit_of_markdown_is_checked_before_parsing(tmp_path: Path, mo
 
 class _Trickle(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        if self.path == "/to-file":
+        if self.path in ("/to-file", "/to-closed"):
             self.send_response(302)
-            self.send_header("Location", "ftp://127.0.0.1/etc/passwd")
+            target = "ftp://127.0.0.1/etc/passwd" if self.path == "/to-file" else "http://localhost:9/story"
+            self.send_header("Location", target)
             self.end_headers()
             return
         self.send_response(200)
@@ -222,6 +223,13 @@ def test_a_page_over_the_byte_limit_is_refused_naming_the_limit(trickle: str) ->
     with pytest.raises(InputError, match=r"is over the limit of 1\.0 KB for a page \(raise it with --max-bytes\)$"):
         fetch(f"{trickle}/big", max_bytes=1000)
     assert len(fetch(f"{trickle}/big").data) > 3000
+
+
+def test_a_failure_after_a_redirect_names_the_host_it_led_to(trickle: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(InputError, match="could not be fetched: localhost refused the connection"):
+        fetch(f"{trickle}/to-closed")
 
 
 def test_a_url_may_redirect_only_to_http(trickle: str) -> None:

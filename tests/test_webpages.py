@@ -73,6 +73,8 @@ def test_a_page_with_no_article_is_refused(site: str) -> None:
 def test_unreachable_and_missing_urls_are_input_errors(site: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(InputError, match="could not be fetched: HTTP 404"):
         read_article(expand_inputs([f"{site}/gone.html"])[0])
     # The causes in words, not as errno texts.
@@ -122,3 +124,13 @@ def test_markdown_is_read_without_its_markup(tmp_path: Path) -> None:
 def test_strip_markdown_leaves_plain_text_alone() -> None:
     text = "A plain sentence with snake_case_words and 2*3*4 arithmetic."
     assert strip_markdown(text) == text
+
+
+def test_through_a_proxy_a_failure_to_connect_is_the_proxys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # a closed port
+    with pytest.raises(
+        InputError, match=r"could not be fetched: the proxy http://127\.0\.0\.1:9 refused the connection$"
+    ):
+        read_article(expand_inputs(["http://news.example/article.html"])[0])
