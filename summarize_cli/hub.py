@@ -362,7 +362,12 @@ def _advice(spec: ModelSpec, chain: list[BaseException]) -> list[str]:
 
 def _proxy() -> tuple[str, str] | None:
     """The variable naming the proxy requests to the Hub go through, and its value; None without one."""
-    scheme = httpx2.URL(endpoint()).scheme
+    import urllib.request
+
+    url = httpx2.URL(endpoint())
+    scheme = url.scheme
+    if urllib.request.proxy_bypass(str(url.host)):  # NO_PROXY names the Hub or its mirror
+        return None
     for name in (f"{scheme}_proxy".upper(), f"{scheme}_proxy", "ALL_PROXY", "all_proxy"):
         if os.environ.get(name):
             return name, os.environ[name]
