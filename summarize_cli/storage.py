@@ -39,7 +39,7 @@ log = logging.getLogger("summarize_cli")
 _WEB_SCHEMES = ("http", "https", "file")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 _GLOB_CHARS = re.compile(r"[*?[]")
-# The package each common store needs, for the message when it is missing.
+# The object stores whose URL alone names a bucket and a key, and the package each needs.
 _EXTRAS = {
     "s3": "summarize-cli[s3]",
     "s3a": "summarize-cli[s3]",
@@ -49,9 +49,8 @@ _EXTRAS = {
     "abfs": "adlfs",
     "abfss": "adlfs",
 }
-# Object stores whose URL alone names a bucket and a key, as fsspec calls them; the first ones are shown.
+# The ones a message names; the others are their aliases.
 _STORES_SHOWN = ("s3", "gs", "az")
-_STORES = (*_STORES_SHOWN, "s3a", "gcs", "abfs", "abfss")
 # A run rewrites its lock object this often; a lock not rewritten for LOCK_STALE_S is taken
 # over: its run was killed (or lost the network) and will not remove it. The margin is wide
 # enough for clocks of different machines that disagree by a minute or two.
@@ -70,7 +69,7 @@ def missing_support(url: str) -> str | None:
     import fsspec
 
     protocol = url.split("://", 1)[0].lower()
-    if protocol not in _STORES:
+    if protocol not in _EXTRAS:
         # fsspec knows ftp://, hdfs://, sftp://, ... too, but they want a host, a port or a Java
         # runtime passed in code, so a URL alone cannot open them.
         known = ", ".join(f"{name}://" for name in _STORES_SHOWN)
