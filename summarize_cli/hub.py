@@ -374,10 +374,10 @@ def _proxy() -> tuple[str, str] | None:
     return None
 
 
-def _proxy_note() -> str:
-    """Which proxy requests go through, when one is set: a failure may be the proxy's."""
+def _proxy_note(cause: str) -> str:
+    """Which proxy requests go through, when one is set and ``cause`` does not name it already."""
     proxy = _proxy()
-    return f" (through the proxy {proxy[0]}={proxy[1]})" if proxy else ""
+    return f" (through the proxy {proxy[0]}={proxy[1]})" if proxy and proxy[1] not in cause else ""
 
 
 def download_error(spec: ModelSpec, exc: BaseException) -> DownloadError:
@@ -391,7 +391,7 @@ def download_error(spec: ModelSpec, exc: BaseException) -> DownloadError:
         not any(isinstance(e, HfHubHTTPError | OfflineModeIsEnabled) for e in chain)
         or any(isinstance(e, HubGaveUp) for e in chain)
     ):
-        cause += "" if "the proxy" in cause else _proxy_note()
+        cause += _proxy_note(cause)
     return DownloadError(spec, cause, _advice(spec, chain))
 
 

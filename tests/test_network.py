@@ -235,6 +235,8 @@ def test_a_configured_proxy_is_named_when_the_connection_fails(monkeypatch: pyte
     # Through a proxy, this machine connects to the proxy only: a refusal is the proxy's.
     assert error.cause == "the proxy in HTTPS_PROXY (http://proxy.example:3128) refused the connection"
     assert error.advice[0].startswith("check the proxy in HTTPS_PROXY")
+    failed = hub.download_error(spec, httpx2.ProxyError("407 Proxy Authentication Required"))
+    assert failed.cause.endswith("(through the proxy HTTPS_PROXY=http://proxy.example:3128)")  # which one failed
     monkeypatch.setenv("NO_PROXY", "huggingface.co")  # the Hub is reached directly: its own refusal
     direct = hub.download_error(spec, httpx2.ConnectError("[Errno 111] Connection refused"))
     assert direct.cause == "huggingface.co refused the connection"
