@@ -90,24 +90,31 @@ def fetch(
     return Fetched(data, content_type, charset)
 
 
-def _in_words(reason: object, url: str, timeout: float, *, direct: bool = False) -> str:
+def _in_words(reason: object, url: str, timeout: float) -> str:
     """Why a page could not be fetched, as a reader says it, from what urllib raised.
 
-    ``url`` is the address last asked for (after redirects); ``direct``: leave proxies out.
+    ``url`` is the address last asked for (after redirects).
     """
     import socket
-    import ssl
 
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or url
     proxy = urllib.request.getproxies().get(parts.scheme)
-    if proxy and not direct and not urllib.request.proxy_bypass(host):
-        # Through a proxy this machine looks up and connects to the proxy only.
-        if isinstance(reason, socket.gaierror):
-            return f"the name of the proxy {proxy} could not be resolved (DNS failure)"
-        if isinstance(reason, ConnectionRefusedError):
-            return f"the proxy {proxy} refused the connection"
-        return f"{_in_words(reason, url, timeout, direct=True)} (through the proxy {proxy})"
+    if not proxy or urllib.request.proxy_bypass(host):
+        return _cause(reason, host, timeout)
+    # Through a proxy this machine looks up and connects to the proxy only.
+    if isinstance(reason, socket.gaierror):
+        return f"the name of the proxy {proxy} could not be resolved (DNS failure)"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"the proxy {proxy} refused the connection"
+    return f"{_cause(reason, host, timeout)} (through the proxy {proxy})"
+
+
+def _cause(reason: object, host: str, timeout: float) -> str:
+    """What went wrong between this machine and ``host``."""
+    import socket
+    import ssl
+
     if isinstance(reason, socket.gaierror):
         return f"the name {host} could not be resolved (DNS failure: no network, or no such site)"
     if isinstance(reason, ConnectionRefusedError):
