@@ -160,6 +160,10 @@ class OutputLayout:
         # The folders the outputs go into: no output file may take one's name (x.json/ beside x.txt).
         folders = {str(parent).lower() for rel in rels.values() for parent in rel.parents}
         suffixes = [".json", *(f".{label}.txt" for label in self.labels)]
+
+        def takes_a_folder(base: Path) -> bool:
+            return any(f"{base}{suffix}".lower() in folders for suffix in suffixes)
+
         taken: set[str] = set()
         self._bases: dict[InputRef, Path] = {}
         self._former: dict[InputRef, list[Path]] = {}
@@ -172,16 +176,14 @@ class OutputLayout:
             other = rel if alone else rel.with_suffix("")
             self._former[ref] = [other.with_name(fit_name(other.name, longest + 4))]
             candidate, n = base, 1
-            while str(candidate).lower() in taken or any(
-                f"{candidate}{suffix}".lower() in folders for suffix in suffixes
-            ):
+            while str(candidate).lower() in taken or takes_a_folder(candidate):
                 n += 1
                 candidate = base.with_name(f"{base.name}-{n}")
             taken.add(str(candidate).lower())
             self._bases[ref] = candidate
             if candidate != base:  # an earlier run, before the clash, put its results at ``base``
                 self._former[ref].append(base)
-            if any(f"{base}{suffix}".lower() in folders for suffix in suffixes):
+            if takes_a_folder(base):
                 self._in_the_way.append((ref, OutputPaths(out_dir / base)))
 
     def paths(self, ref: InputRef) -> OutputPaths:

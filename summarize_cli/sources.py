@@ -191,12 +191,9 @@ def walk_folder(folder: Path) -> list[InputRef]:
         reason = f"cannot be read ({exc.strerror or exc})"
         refs.append(InputRef(display_name(str(where)), where, folder, problem=reason))
 
-    def keep(top: str, name: str) -> bool:
-        """A subfolder to walk: not hidden, and not a link up to the folder or above it."""
-        if name.startswith("."):
-            return False
-        path = os.path.join(top, name)
-        return not os.path.islink(path) or not root.is_relative_to(os.path.realpath(path))
+    def climbs(path: str) -> bool:
+        """Whether a linked folder is the folder walked or one above it."""
+        return root.is_relative_to(os.path.realpath(path))
 
     for top, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
         try:
@@ -210,8 +207,10 @@ def walk_folder(folder: Path) -> list[InputRef]:
             dirs[:] = []
             continue
         seen.add((here.st_dev, here.st_ino))
+        links = {d for d in dirs if os.path.islink(os.path.join(top, d))}
+        kept = [d for d in dirs if not d.startswith(".") and not (d in links and climbs(os.path.join(top, d)))]
         # Real folders before links, so that an article has the same name whatever links lead to it.
-        dirs[:] = sorted((d for d in dirs if keep(top, d)), key=lambda d: (os.path.islink(os.path.join(top, d)), d))
+        dirs[:] = sorted(kept, key=lambda d: (d in links, d))
         for name in files:
             path = Path(top) / name
             if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
