@@ -465,10 +465,7 @@ def _run(
     refs = [ref for ref in expand_inputs(inputs) if not _is_own_output(ref, output_dir)]
     if not refs:
         if fmt == "json" and output_dir is None:
-            try:
-                render.render_json([], sys.stdout, as_array=True)  # a folder gives an array, an empty one too
-            except BrokenPipeError:
-                _silence_stdout()
+            _print_json([], as_array=True)  # a folder gives an array, an empty one too
         raise InputError(", ".join(inputs), "holds no articles (.txt, .md, .html, .htm)")
     # One file, URL or stdin gives one JSON object; a folder, a pattern or several inputs an array.
     one_object = len(inputs) == 1 and not Path(inputs[0]).is_dir() and not is_glob(inputs[0])
@@ -526,10 +523,7 @@ def _run(
         if isinstance(reporter, BarReporter):
             reporter.stop()
     if fmt == "json" and (collected or not one_object):
-        try:
-            render.render_json(collected, sys.stdout, as_array=not one_object)
-        except BrokenPipeError:
-            _silence_stdout()
+        _print_json(collected, as_array=not one_object)
     _closing_lines(err, summary, len(refs), output_dir, quiet)
     if summary.aborted is not None:
         raise summary.aborted
@@ -542,6 +536,16 @@ def _run(
     if strict and summary.warned:
         return ExitStatus.QUALITY
     return ExitStatus.OK
+
+
+def _print_json(results: Sequence[Any], *, as_array: bool) -> None:
+    """The one JSON document of ``-f json`` on stdout; a reader that went away is no error."""
+    from .. import render
+
+    try:
+        render.render_json(results, sys.stdout, as_array=as_array)
+    except BrokenPipeError:
+        _silence_stdout()
 
 
 class _ReaderGone(Exception):
